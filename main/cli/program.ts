@@ -1,0 +1,48 @@
+/** The `dvid-desk` command line: one subcommand per job; each returns its exit status. */
+import { Command, CommanderError } from 'commander';
+import { version } from '../../package.json';
+import { UsageError, type LaunchOptions } from './options';
+import { runStart } from './start';
+import { runWeb } from './web';
+
+function launchOptions(cmd: Command): Command {
+  return cmd
+    .option('--cache <dir>', 'cache root (default: the per-user app data folder, or $DVID_DESK_HOME)')
+    .option('--server <url>', 'the DVID server to use, e.g. http://localhost:8000');
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let status = 0;
+  const program = new Command('dvid-desk')
+    .description('DVID Desk: an offline-first desktop client for DVID connectomics servers')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError();
+
+  launchOptions(program.command('start').description('open the desktop window (browser mode when Electron is unavailable)'))
+    .option('--port <n>', 'port for the browser-mode fallback (default: any free port)')
+    .option('--no-open', 'do not open a browser in the fallback')
+    .action(async (opts: LaunchOptions) => {
+      status = await runStart(opts);
+    });
+
+  launchOptions(program.command('web').description('serve the app on 127.0.0.1 for a browser; prints the URL (with its token) first'))
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--no-open', 'do not open a browser')
+    .action(async (opts: LaunchOptions) => {
+      status = await runWeb(opts);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof UsageError) {
+      console.error(`dvid-desk: ${err.message}`);
+      return 2;
+    }
+    console.error(`dvid-desk: ${(err as Error).message}`);
+    return 1;
+  }
+}
