@@ -32,3 +32,30 @@ export function resolveCacheRoot(input: CacheRootInput = {}): string {
       return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'dvid-desk');
   }
 }
+
+export interface CacheServerRef {
+  /** Base URL of the DVID server. */
+  url: string;
+  /** True for the embedded demo server, whose caches live under <root>/demo/. */
+  demo?: boolean;
+}
+
+/**
+ * The folder of one cache: `<root>/<host_port>/<repo root uuid>/` (host_port = the URL's host with
+ * ':' → '_', so it is a legal folder name on every OS), or `<root>/demo/<repo root uuid>/` for the
+ * demo. One cache per DVID server + repo; every node of the repo lives in it. The CLI, Electron and
+ * browser mode all go through this function.
+ */
+export function cacheDirFor(root: string, server: CacheServerRef, repoRootUuid: string): string {
+  if (!/^[0-9a-f]{32}$/i.test(repoRootUuid)) throw new Error(`not a full repo root UUID: "${repoRootUuid.slice(0, 64)}"`);
+  const uuid = repoRootUuid.toLowerCase();
+  if (server.demo) return join(root, 'demo', uuid);
+  let host: string;
+  try {
+    host = new URL(server.url).host;
+  } catch {
+    throw new Error(`not a server URL: "${server.url.slice(0, 200)}"`);
+  }
+  if (!host) throw new Error(`server URL has no host: "${server.url.slice(0, 200)}"`);
+  return join(root, host.replace(/:/g, '_').toLowerCase(), uuid);
+}

@@ -1,0 +1,118 @@
+/**
+ * What a cache holds, per instance and node, and how fresh it is: the facts behind
+ * `dvid-desk status` and the UI's cache panel. Read-only; cost is one grouped scan per table
+ * (seconds for a hemibrain-scale synapse table).
+ */
+import { Cache } from './index';
+
+export interface NodeHoldings {
+  uuid: string;
+  locked: boolean;
+  branch: string;
+  /** Counts by kind: blocks, emptyBlocks, mappedSupervoxels, elements, elementSupervoxels, keys,
+   *  keyBytes, bodyAnnotations, roiBlocks, labelszRows. Only non-zero ones are present. */
+  counts: Record<string, number>;
+  /** ms since the epoch of the newest fetch stored for this instance/node. */
+  lastFetchedAt: number | null;
+}
+
+export interface InstanceStatus {
+  name: string;
+  type: string;
+  nodes: NodeHoldings[];
+}
+
+export interface JobSummary {
+  id: number;
+  node: string;
+  state: string;
+  itemsDone: number;
+  itemsFailed: number;
+  items: number;
+  updatedAt: number;
+}
+
+export interface CacheStatus {
+  dir: string;
+  server: string | null;
+  repo: { rootUuid: string; alias: string | null; mutationId: string | null; fetchedAt: number } | null;
+  schemaVersion: number;
+  uncleanShutdown: boolean;
+  instances: InstanceStatus[];
+  jobs: JobSummary[];
+}
+
+const COUNT_QUERIES: ReadonlyArray<[string, string]> = [
+  ['blocks', 'SELECT instance_id, node_id, count(hash) AS n FROM blocks GROUP BY instance_id, node_id'],
+  ['emptyBlocks', 'SELECT instance_id, node_id, count(*) - count(hash) AS n FROM blocks GROUP BY instance_id, node_id'],
+  ['mappedSupervoxels', 'SELECT instance_id, node_id, count(*) AS n FROM sv_map GROUP BY instance_id, node_id'],
+  ['elements', 'SELECT instance_id, node_id, count(*) AS n FROM elements GROUP BY instance_id, node_id'],
+  ['elementSupervoxels', 'SELECT instance_id, node_id, count(*) AS n FROM element_svs GROUP BY instance_id, node_id'],
+  ['keys', 'SELECT instance_id, node_id, count(*) AS n FROM kv_entries GROUP BY instance_id, node_id'],
+  ['keyBytes', 'SELECT instance_id, node_id, sum(size) AS n FROM kv_entries GROUP BY instance_id, node_id'],
+  ['bodyAnnotations', 'SELECT instance_id, node_id, count(*) AS n FROM body_annotations GROUP BY instance_id, node_id'],
+  ['roiBlocks', 'SELECT instance_id, node_id, sum(block_count) AS n FROM roi_spans GROUP BY instance_id, node_id'],
+  ['labelszRows', 'SELECT instance_id, node_id, count(*) AS n FROM labelsz_counts GROUP BY instance_id, node_id'],
+];
+
+export function cacheStatus(dir: string): CacheStatus {
+  const cache = Cache.open(dir, { readonly: true });
+  try {
+    const db = cache.db.db;
+    const nodes = new Map(cache.repo.nodes().map((n) => [n.id, n]));
+    const instances = cache.repo.instances();
+    const holdings = new Map<string, NodeHoldings>();
+    const holding = (instanceId: number, nodeId: number): NodeHoldings => {
+      const k = `${instanceId}/${nodeId}`;
+      let h = holdings.get(k);
+      if (!h) {
+        const node = nodes.get(nodeId);
+        h = { uuid: node?.uuid ?? `#${nodeId}`, locked: node?.locked ?? false, branch: node?.branch ?? '', counts: {}, lastFetchedAt: null };
+        holdings.set(k, h);
+      }
+      return h;
+    };
+    for (const [name, sql] of COUNT_QUERIES) {
+      for (const r of db.prepare(sql).safeIntegers(false).all() as Array<{ instance_id: number; node_id: number; n: number | null }>) {
+        if (r.n) holding(r.instance_id, r.node_id).counts[name] = r.n;
+      }
+    }
+    const last = db
+      .prepare('SELECT instance_id, node_id, max(fetched_at) AS at FROM fetches WHERE instance_id IS NOT NULL GROUP BY instance_id, node_id')
+      .safeIntegers(false)
+      .all() as Array<{ instance_id: number; node_id: number; at: number }>;
+    for (const r of last) {
+      const k = `${r.instance_id}/${r.node_id}`;
+      const h = holdings.get(k);
+      if (h) h.lastFetchedAt = r.at;
+    }
+    const repo = cache.repo.repo();
+    const jobs = cache.jobs.jobs().slice(-10);
+    return {
+      dir,
+      server: cache.info('server_url'),
+      repo: repo ? { rootUuid: repo.rootUuid, alias: repo.alias, mutationId: repo.mutationId?.toString() ?? null, fetchedAt: repo.fetchedAt } : null,
+      schemaVersion: cache.report.schemaVersion,
+      uncleanShutdown: cache.report.uncleanShutdown,
+      instances: instances.map((i) => ({
+        name: i.name,
+        type: i.type,
+        nodes: [...holdings.entries()].filter(([k]) => k.startsWith(`${i.id}/`)).map(([, h]) => h),
+      })),
+      jobs: jobs.map((j) => {
+        const items = cache.jobs.items(j.id);
+        return {
+          id: j.id,
+          node: nodes.get(j.nodeId)?.uuid ?? `#${j.nodeId}`,
+          state: j.state,
+          items: items.length,
+          itemsDone: items.filter((i) => i.state === 'done').length,
+          itemsFailed: items.filter((i) => i.state === 'failed').length,
+          updatedAt: j.updatedAt,
+        };
+      }),
+    };
+  } finally {
+    cache.close();
+  }
+}
