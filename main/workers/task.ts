@@ -1,0 +1,37 @@
+/**
+ * Typed worker tasks, after Neuroglancer's async_computation: a task is a tiny spec (a name plus its
+ * argument and result types) that both sides import. The caller runs it through the pool
+ * (`pool.run(spec, args)`); the worker registers the handler (`registerTask(spec, handler)`) in the
+ * task's `.handler.ts` file, which only the worker entry imports, so callers never load the handler
+ * code (nor the codecs it pulls in).
+ */
+
+// The phantom fields carry the types; they never exist at runtime.
+export interface TaskSpec<Args, Result> {
+  readonly name: string;
+  readonly __args?: Args;
+  readonly __result?: Result;
+}
+
+export type TaskArgs<S> = S extends TaskSpec<infer A, unknown> ? A : never;
+export type TaskResult<S> = S extends TaskSpec<unknown, infer R> ? R : never;
+
+export function defineTask<Args, Result>(name: string): TaskSpec<Args, Result> {
+  return { name };
+}
+
+/** What a worker sends back for a failed task; FormatError keeps its fields across the boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  format?: string;
+  offset?: number;
+  reason?: string;
+}
+
+export type ToWorker = { type: 'run'; id: number; task: string; args: unknown };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; result: unknown }
+  | { type: 'error'; id: number; error: SerializedError };
