@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { UsageError, type LaunchOptions } from './options';
+import { runRebuildCache, type RebuildOptions } from './rebuild-cache';
 import { runStart } from './start';
+import { runStatus, type StatusOptions } from './status';
+import { runVerify, type VerifyOptions } from './verify';
 import { runWeb } from './web';
 
 function launchOptions(cmd: Command): Command {
@@ -31,6 +34,32 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--no-open', 'do not open a browser')
     .action(async (opts: LaunchOptions) => {
       status = await runWeb(opts);
+    });
+
+  program
+    .command('status')
+    .description('what each cache holds, per instance and node, and how fresh it is')
+    .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: StatusOptions) => {
+      status = await runStatus(opts);
+    });
+
+  program
+    .command('verify')
+    .description('check every row and blob of the cache(s); report damage, change nothing (exit 1 when damaged)')
+    .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: VerifyOptions) => {
+      status = await runVerify(opts);
+    });
+
+  program
+    .command('rebuild-cache')
+    .description('move a damaged cache folder aside (kept, not deleted) so the next sync starts fresh')
+    .requiredOption('--cache <dir>', 'the cache folder (…/<host_port>/<repo uuid>) to move aside')
+    .action(async (opts: RebuildOptions) => {
+      status = await runRebuildCache(opts);
     });
 
   try {

@@ -1,0 +1,76 @@
+/** `dvid-desk status [--cache DIR] [--json]`: what each cache holds, per instance and node, and how fresh. */
+import { findCaches } from '../cache/index';
+import { cacheStatus, type CacheStatus, type NodeHoldings } from '../cache/status';
+import { resolveCacheRoot } from '../paths';
+import { ago, bytes, count, table } from './format';
+
+export interface StatusOptions {
+  cache?: string;
+  json?: boolean;
+}
+
+const LABELS: ReadonlyArray<[string, string, (n: number) => string]> = [
+  ['blocks', 'blocks', count],
+  ['emptyBlocks', 'empty blocks', count],
+  ['mappedSupervoxels', 'supervoxels mapped', count],
+  ['elements', 'elements', count],
+  ['elementSupervoxels', 'with supervoxel', count],
+  ['keys', 'keys', count],
+  ['keyBytes', '', bytes],
+  ['bodyAnnotations', 'body annotations', count],
+  ['roiBlocks', 'ROI blocks', count],
+  ['labelszRows', 'ranked labels', count],
+];
+
+function holds(h: NodeHoldings): string {
+  const parts: string[] = [];
+  for (const [key, label, fmt] of LABELS) {
+    const n = h.counts[key];
+    if (n) parts.push(label ? `${fmt(n)} ${label}` : fmt(n));
+  }
+  return parts.join(', ') || 'nothing yet';
+}
+
+export function formatStatus(s: CacheStatus, now = Date.now()): string {
+  const lines: string[] = [];
+  const repo = s.repo;
+  lines.push(`${s.server ?? '(unknown server)'}  repo ${repo?.rootUuid ?? '?'}${repo?.alias ? ` "${repo.alias}"` : ''}`);
+  lines.push(`  cache: ${s.dir} (schema v${s.schemaVersion})`);
+  if (repo) lines.push(`  repo read ${ago(repo.fetchedAt, now)}${repo.mutationId ? `, mutation id ${repo.mutationId}` : ''}`);
+  if (s.uncleanShutdown) lines.push('  note: the last writer session did not close cleanly (the next sync runs a quick check)');
+  const rows: string[][] = [];
+  for (const i of s.instances) {
+    for (const n of i.nodes) {
+      rows.push([i.name, i.type, `${n.uuid.slice(0, 8)}${n.locked ? ' locked' : ' open'}`, holds(n), `fetched ${ago(n.lastFetchedAt, now)}`]);
+    }
+    if (i.nodes.length === 0) rows.push([i.name, i.type, '-', 'not synced', '']);
+  }
+  if (rows.length) lines.push(table([['  instance', 'type', 'node', 'holds', 'freshness'], ...rows.map((r) => [`  ${r[0]}`, ...r.slice(1)])]));
+  for (const j of s.jobs) {
+    lines.push(`  sync #${j.id} of ${j.node.slice(0, 8)}: ${j.state}, ${j.itemsDone}/${j.items} items done${j.itemsFailed ? `, ${j.itemsFailed} failed` : ''}, updated ${ago(j.updatedAt, now)}`);
+  }
+  return lines.join('\n');
+}
+
+export async function runStatus(opts: StatusOptions): Promise<number> {
+  const root = resolveCacheRoot({ flag: opts.cache });
+  const dirs = findCaches(root);
+  if (dirs.length === 0) {
+    if (opts.json) console.log(JSON.stringify({ root, caches: [] }));
+    else console.log(`No caches under ${root} yet: "dvid-desk sync" creates one.`);
+    return 0;
+  }
+  const statuses: CacheStatus[] = [];
+  let failed = 0;
+  for (const dir of dirs) {
+    try {
+      statuses.push(cacheStatus(dir));
+    } catch (err) {
+      failed++;
+      console.error(`dvid-desk: ${dir}: ${(err as Error).message}`);
+    }
+  }
+  if (opts.json) console.log(JSON.stringify({ root, caches: statuses }, null, 2));
+  else console.log([`Cache root: ${root}`, ...statuses.map((s) => formatStatus(s))].join('\n\n'));
+  return failed ? 1 : 0;
+}
