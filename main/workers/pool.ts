@@ -220,7 +220,7 @@ export class WorkerPool {
       slot.job = job;
       job.attempts++;
       slot.worker.ref();
-      slot.worker.postMessage({ type: 'run', id: job.id, task: job.task, args: job.args } satisfies ToWorker);
+      slot.worker.postMessage({ type: 'run', id: job.id, task: job.task, args: job.args } satisfies ToWorker, []);
     }
   }
 
