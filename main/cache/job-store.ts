@@ -31,9 +31,13 @@ export interface ItemRow {
   seq: number;
   instanceId: number;
   kind: string;
-  /** JSON: what the item fetches (syncer-specific). */
+  /** JSON: what the item fetches (syncer-specific); never changes. */
   spec: string;
   state: ItemState;
+  /** Items of a phase start only when every item of the earlier phases has settled. */
+  phase: number;
+  /** JSON: how far a partial item got (syncer-specific), written with the data it describes. */
+  cursor: string | null;
   estItems: number;
   estBytes: number;
   doneItems: number;
@@ -54,7 +58,7 @@ export interface FailureRow {
   at: number;
 }
 
-export type ItemInput = Omit<ItemRow, 'jobId' | 'state' | 'doneItems' | 'bytes' | 'attempts' | 'error' | 'updatedAt'>;
+export type ItemInput = Omit<ItemRow, 'jobId' | 'state' | 'cursor' | 'doneItems' | 'bytes' | 'attempts' | 'error' | 'updatedAt'>;
 
 export class JobStore {
   readonly #job: RowWriter | null;
@@ -73,7 +77,7 @@ export class JobStore {
     const row: JobRow = { ...job, id: nextId(this.cache.db, 'sync_jobs'), state: 'running', createdAt: now, updatedAt: now, finishedAt: null, error: null };
     this.writeJob(row);
     for (const it of items) {
-      this.writeItem({ ...it, jobId: row.id, state: 'pending', doneItems: 0, bytes: 0, attempts: 0, error: null, updatedAt: now });
+      this.writeItem({ ...it, jobId: row.id, state: 'pending', cursor: null, doneItems: 0, bytes: 0, attempts: 0, error: null, updatedAt: now });
     }
     return row;
   }
@@ -83,7 +87,7 @@ export class JobStore {
   }
 
   writeItem(i: ItemRow): void {
-    this.#item!.write([i.jobId, i.seq, i.instanceId, i.kind, i.spec, i.state, i.estItems, i.estBytes, i.doneItems, i.bytes, i.attempts, i.error, i.updatedAt]);
+    this.#item!.write([i.jobId, i.seq, i.instanceId, i.kind, i.spec, i.state, i.phase, i.cursor, i.estItems, i.estBytes, i.doneItems, i.bytes, i.attempts, i.error, i.updatedAt]);
   }
 
   addFailure(f: Omit<FailureRow, 'id'>): void {
@@ -157,6 +161,8 @@ interface RawItem {
   kind: string;
   spec: string;
   state: ItemState;
+  phase: number;
+  cursor: string | null;
   est_items: number;
   est_bytes: number;
   done_items: number;
@@ -174,6 +180,8 @@ function toItem(r: RawItem): ItemRow {
     kind: r.kind,
     spec: r.spec,
     state: r.state,
+    phase: r.phase,
+    cursor: r.cursor,
     estItems: r.est_items,
     estBytes: r.est_bytes,
     doneItems: r.done_items,

@@ -78,6 +78,8 @@ export const TABLES = {
       text('kind'),
       text('spec'),
       text('state'),
+      int('phase'),
+      text('cursor'),
       int('est_items'),
       int('est_bytes'),
       int('done_items'),

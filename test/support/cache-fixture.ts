@@ -94,7 +94,7 @@ export function seedData(cache: Cache, ids: Ids): void {
     cache.rois.put(ids.roi, ids.root, 32, [[1, 2, 3, 5], [1, 3, 0, 0]], f);
     cache.labelsz.replaceIndex(ids.lsz, ids.root, 'PreSyn', [{ label: 2n ** 64n - 1n, count: 81 }, { label: 188n, count: 12 }], f);
     const job = cache.jobs.create({ nodeId: ids.root, planKey: 'k', plan: '{}', mutationId: null }, [
-      { seq: 0, instanceId: ids.seg, kind: 'blocks', spec: '{}', estItems: 1, estBytes: 100 },
+      { seq: 0, instanceId: ids.seg, kind: 'blocks', spec: '{}', phase: 1, estItems: 1, estBytes: 100 },
     ]);
     cache.jobs.addFailure({ jobId: job.id, seq: 0, attempt: 1, subject: 'block 1,2,3', error: 'boom', at: 1 });
   });

@@ -82,6 +82,8 @@ CREATE TABLE sync_items (
   kind TEXT NOT NULL,
   spec TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('pending', 'partial', 'done', 'failed')),
+  phase INTEGER NOT NULL,
+  cursor TEXT,
   est_items INTEGER NOT NULL,
   est_bytes INTEGER NOT NULL,
   done_items INTEGER NOT NULL,
