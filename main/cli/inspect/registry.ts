@@ -1,0 +1,22 @@
+/**
+ * Every format `dvid-desk inspect` knows. Order matters for sniffing: formats with a magic number
+ * first, structural guesses (ngmesh) last.
+ */
+import { dracoInspector } from './draco';
+import type { Inspector } from './inspector';
+import { ngmeshInspector } from './ngmesh';
+import { objInspector } from './obj';
+import { plyInspector } from './ply';
+import { sparsevolInspector } from './sparsevol';
+import { swcInspector } from './swc';
+import { tarInspector } from './tar';
+
+export const inspectors: Inspector[] = [
+  dracoInspector,
+  plyInspector,
+  tarInspector,
+  objInspector,
+  swcInspector,
+  sparsevolInspector,
+  ngmeshInspector,
+];
