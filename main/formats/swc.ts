@@ -46,12 +46,46 @@ export interface Skeleton {
 }
 
 const MUTATION_KEY = 'mutation id';
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const UINT = /^\d+$/;
 const INT = /^[+-]?\d+$/;
+const COORD_NAMES = ['x', 'y', 'z', 'radius'];
+const U64_MAX = (1n << 64n) - 1n;
 
-function toBigInt(s: string): bigint {
-  return s.length <= 15 ? BigInt(Number(s)) : BigInt(s);
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c;
+}
+
+/** Digits only, ≤ 2^64−1; ids of ≤ 15 digits are built as numbers first (cheaper than BigInt(string)). */
+function readUint(text: string, a: number, b: number): bigint | null {
+  if (b - a > 20 || b === a) return null;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  if (b - a <= 15) return BigInt(v);
+  const big = BigInt(text.slice(a, b));
+  return big <= U64_MAX ? big : null;
+}
+
+/** A finite decimal number ([+-] digits [. digits] [e[+-]digits]); null for anything else (hex, nan, inf). */
+function readDecimal(text: string, a: number, b: number): number | null {
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    // digits, + - . e E only: Number() alone would also take 0x1f, 0b1, Infinity.
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x65 || c === 0x45)) return null;
+  }
+  const v = Number(text.slice(a, b));
+  return Number.isFinite(v) && b > a ? v : null;
+}
+
+function fieldText(text: string, tok: Int32Array, k: number): string {
+  return text.slice(tok[2 * k] as number, tok[2 * k + 1] as number);
+}
+
+/** Map key for an id: a number while exact (fast Smi/double hashing), the bigint beyond 2^53. */
+function idKey(id: bigint): number | bigint {
+  return id <= 9007199254740991n ? Number(id) : id;
 }
 
 function mutationIdOf(obj: Record<string, unknown>, offset: number, line: number): bigint | null {
@@ -71,6 +105,8 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
   const comments: string[] = [];
   const headerJson: Record<string, unknown>[] = [];
   let mutationId: bigint | null = null;
+  const tok = new Int32Array(14);
+  const xyzr = new Float64Array(4);
 
   const n = text.length;
   let pos = 0;
@@ -85,9 +121,11 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
     const start = pos;
     lineNo++;
     pos = end + (text.charCodeAt(end) === 0x0d && text.charCodeAt(end + 1) === 0x0a ? 2 : 1);
-    const line = text.slice(start, end).trim();
-    if (line === '') continue;
-    if (line.charCodeAt(0) === 0x23 /* # */) {
+    let first = start;
+    while (first < end && isBlank(text.charCodeAt(first))) first++;
+    if (first === end) continue;
+    if (text.charCodeAt(first) === 0x23 /* # */) {
+      const line = text.slice(first, end).trim();
       const body = line.slice(1);
       if (body.startsWith('${')) {
         let obj: unknown;
@@ -112,19 +150,39 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
       comments.push(body);
       continue;
     }
-    const f = line.split(/[ \t]+/);
-    if (f.length !== 7) throw new FormatError(F, start, `line ${lineNo}: ${f.length} fields, expected 7 (id type x y z radius parent)`);
-    const [id, type, x, y, z, r, parent] = f as [string, string, string, string, string, string, string];
-    if (!UINT.test(id)) throw new FormatError(F, start, `line ${lineNo}: id "${id.slice(0, 30)}" is not a non-negative integer`);
-    if (!INT.test(type) || !Number.isSafeInteger(Number(type))) throw new FormatError(F, start, `line ${lineNo}: type "${type.slice(0, 30)}" is not an integer`);
-    for (const [name, v] of [['x', x], ['y', y], ['z', z], ['radius', r]] as const) {
-      if (!FLOAT.test(v) || !Number.isFinite(Number(v))) throw new FormatError(F, start, `line ${lineNo}: ${name} "${v.slice(0, 30)}" is not a finite number`);
+    // Tokenise the raw line by hand: a regex split per line costs more than the rest of the parse.
+    let count = 0;
+    let i = start;
+    while (i < end && count <= 7) {
+      let c = text.charCodeAt(i);
+      while (i < end && (c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c)) c = text.charCodeAt(++i);
+      if (i >= end) break;
+      const a = i;
+      while (i < end && c !== 0x20 && c !== 0x09 && c !== 0x0b && c !== 0x0c) c = text.charCodeAt(++i);
+      if (count < 7) {
+        tok[2 * count] = a;
+        tok[2 * count + 1] = i;
+      }
+      count++;
     }
-    let parentId: bigint;
-    if (parent === '-1') parentId = -1n;
-    else if (UINT.test(parent)) parentId = toBigInt(parent);
-    else throw new FormatError(F, start, `line ${lineNo}: parent "${parent.slice(0, 30)}" is neither -1 nor a node id`);
-    nodes.push({ id: toBigInt(id), type: Number(type), x: Number(x), y: Number(y), z: Number(z), radius: Number(r), parent: parentId });
+    if (count !== 7) throw new FormatError(F, start, `line ${lineNo}: ${count > 7 ? 'more than 7' : count} fields, expected 7 (id type x y z radius parent)`);
+    const id = readUint(text, tok[0] as number, tok[1] as number);
+    if (id === null) throw new FormatError(F, start, `line ${lineNo}: id "${fieldText(text, tok, 0).slice(0, 30)}" is not a uint64`);
+    const typeText = fieldText(text, tok, 1);
+    const type = Number(typeText);
+    if (!INT.test(typeText) || !Number.isSafeInteger(type)) throw new FormatError(F, start, `line ${lineNo}: type "${typeText.slice(0, 30)}" is not an integer`);
+    for (let k = 0; k < 4; k++) {
+      const v = readDecimal(text, tok[2 * k + 4] as number, tok[2 * k + 5] as number);
+      if (v === null) throw new FormatError(F, start, `line ${lineNo}: ${COORD_NAMES[k]} "${fieldText(text, tok, k + 2).slice(0, 30)}" is not a finite number`);
+      xyzr[k] = v;
+    }
+    let parentId: bigint | null;
+    const pa = tok[12] as number;
+    const pb = tok[13] as number;
+    if (pb - pa === 2 && text.charCodeAt(pa) === 0x2d && text.charCodeAt(pa + 1) === 0x31) parentId = -1n;
+    else parentId = readUint(text, pa, pb);
+    if (parentId === null) throw new FormatError(F, start, `line ${lineNo}: parent "${fieldText(text, tok, 6).slice(0, 30)}" is neither -1 nor a node id`);
+    nodes.push({ id, type, x: xyzr[0] as number, y: xyzr[1] as number, z: xyzr[2] as number, radius: xyzr[3] as number, parent: parentId });
     lineStarts.push(start);
     lineNumbers.push(lineNo);
   }
@@ -136,8 +194,11 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
 /** Parent of each node as an index into `nodes` (−1 for roots), after checking ids, parents and cycles. */
 export interface SkeletonIndex {
   parentIndex: Int32Array;
-  byId: Map<bigint, number>;
+  /** node position by id; look up with `skeletonIdKey(id)` */
+  byId: Map<number | bigint, number>;
 }
+
+export const skeletonIdKey = idKey;
 
 /**
  * Validates a skeleton (unique ids, every parent exists, no cycle) and returns its parent indices.
@@ -149,21 +210,24 @@ export function indexSkeleton(
   where: (i: number) => string = (i) => `node #${i + 1}`,
 ): SkeletonIndex {
   const { nodes } = skel;
-  const byId = new Map<bigint, number>();
-  nodes.forEach((node, i) => {
-    if (byId.has(node.id)) throw new FormatError(F, offsetOf(i), `${where(i)}: duplicate node id ${node.id}`);
-    byId.set(node.id, i);
-  });
+  const byId = new Map<number | bigint, number>();
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as SwcNode;
+    const key = idKey(node.id);
+    if (byId.has(key)) throw new FormatError(F, offsetOf(i), `${where(i)}: duplicate node id ${node.id}`);
+    byId.set(key, i);
+  }
   const parentIndex = new Int32Array(nodes.length);
-  nodes.forEach((node, i) => {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as SwcNode;
     if (node.parent === -1n) {
       parentIndex[i] = -1;
-      return;
+      continue;
     }
-    const p = byId.get(node.parent);
+    const p = byId.get(idKey(node.parent));
     if (p === undefined) throw new FormatError(F, offsetOf(i), `${where(i)}: parent ${node.parent} of node ${node.id} does not exist`);
     parentIndex[i] = p;
-  });
+  }
   // Walk up from every node; 1 = on the current path, 2 = known to reach a root.
   const state = new Uint8Array(nodes.length);
   const path: number[] = [];
@@ -230,8 +294,8 @@ export interface SwcStats {
 }
 
 /** The facts `dvid-desk inspect` prints for a skeleton. O(nodes). */
-export function swcStats(skel: Skeleton): SwcStats {
-  const { parentIndex } = indexSkeleton(skel);
+export function swcStats(skel: Skeleton, index: SkeletonIndex = indexSkeleton(skel)): SwcStats {
+  const { parentIndex } = index;
   const nodes = skel.nodes;
   // Union-find over parent edges.
   const up = new Int32Array(nodes.length);
