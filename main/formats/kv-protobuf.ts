@@ -137,7 +137,8 @@ function decodeKeyValue(r: Reader, start: number, end: number): KeyValue {
     } else if (field === 2) {
       expectWire(wire, 2, at, 'KeyValue.value');
       const [s, e] = m.delimited();
-      value = m.bytes.subarray(s, e);
+      // A plain Uint8Array view (subarray of a Node Buffer would be a Buffer).
+      value = new Uint8Array(m.bytes.buffer, m.bytes.byteOffset + s, e - s);
     } else {
       m.skip(wire, at);
     }
