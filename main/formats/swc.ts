@@ -54,8 +54,11 @@ function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c;
 }
 
-/** Digits only, ≤ 2^64−1; ids of ≤ 15 digits are built as numbers first (cheaper than BigInt(string)). */
-function readUint(text: string, a: number, b: number): bigint | null {
+/**
+ * Digits only, ≤ 2^64−1, as a Map key: a number while exact (≤ 2^53−1: fast Smi/double hashing),
+ * a bigint beyond. Null when not a uint64.
+ */
+function readUintKey(text: string, a: number, b: number): number | bigint | null {
   if (b - a > 20 || b === a) return null;
   let v = 0;
   for (let i = a; i < b; i++) {
@@ -63,9 +66,10 @@ function readUint(text: string, a: number, b: number): bigint | null {
     if (d < 0 || d > 9) return null;
     v = v * 10 + d;
   }
-  if (b - a <= 15) return BigInt(v);
+  if (b - a <= 15) return v;
   const big = BigInt(text.slice(a, b));
-  return big <= U64_MAX ? big : null;
+  if (big > U64_MAX) return null;
+  return big <= 9007199254740991n ? Number(big) : big;
 }
 
 /** A finite decimal number ([+-] digits [. digits] [e[+-]digits]); null for anything else (hex, nan, inf). */
@@ -106,6 +110,9 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
   const headerJson: Record<string, unknown>[] = [];
   let mutationId: bigint | null = null;
   const tok = new Int32Array(14);
+  // Map keys of ids and parents, kept from the scan so indexing needs no bigint work.
+  const keys: Array<number | bigint> = [];
+  const parentKeys: Array<number | bigint> = [];
   const xyzr = new Float64Array(4);
 
   const n = text.length;
@@ -166,8 +173,8 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
       count++;
     }
     if (count !== 7) throw new FormatError(F, start, `line ${lineNo}: ${count > 7 ? 'more than 7' : count} fields, expected 7 (id type x y z radius parent)`);
-    const id = readUint(text, tok[0] as number, tok[1] as number);
-    if (id === null) throw new FormatError(F, start, `line ${lineNo}: id "${fieldText(text, tok, 0).slice(0, 30)}" is not a uint64`);
+    const idK = readUintKey(text, tok[0] as number, tok[1] as number);
+    if (idK === null) throw new FormatError(F, start, `line ${lineNo}: id "${fieldText(text, tok, 0).slice(0, 30)}" is not a uint64`);
     const typeText = fieldText(text, tok, 1);
     const type = Number(typeText);
     if (!INT.test(typeText) || !Number.isSafeInteger(type)) throw new FormatError(F, start, `line ${lineNo}: type "${typeText.slice(0, 30)}" is not an integer`);
@@ -176,18 +183,20 @@ export function parseSwc(text: string, opts?: { maxChars?: number }): Skeleton {
       if (v === null) throw new FormatError(F, start, `line ${lineNo}: ${COORD_NAMES[k]} "${fieldText(text, tok, k + 2).slice(0, 30)}" is not a finite number`);
       xyzr[k] = v;
     }
-    let parentId: bigint | null;
     const pa = tok[12] as number;
     const pb = tok[13] as number;
-    if (pb - pa === 2 && text.charCodeAt(pa) === 0x2d && text.charCodeAt(pa + 1) === 0x31) parentId = -1n;
-    else parentId = readUint(text, pa, pb);
-    if (parentId === null) throw new FormatError(F, start, `line ${lineNo}: parent "${fieldText(text, tok, 6).slice(0, 30)}" is neither -1 nor a node id`);
+    const parentK = pb - pa === 2 && text.charCodeAt(pa) === 0x2d && text.charCodeAt(pa + 1) === 0x31 ? -1 : readUintKey(text, pa, pb);
+    if (parentK === null) throw new FormatError(F, start, `line ${lineNo}: parent "${fieldText(text, tok, 6).slice(0, 30)}" is neither -1 nor a node id`);
+    keys.push(idK);
+    parentKeys.push(parentK);
+    const id = typeof idK === 'number' ? BigInt(idK) : idK;
+    const parentId = typeof parentK === 'number' ? BigInt(parentK) : parentK;
     nodes.push({ id, type, x: xyzr[0] as number, y: xyzr[1] as number, z: xyzr[2] as number, radius: xyzr[3] as number, parent: parentId });
     lineStarts.push(start);
     lineNumbers.push(lineNo);
   }
   const skeleton: Skeleton = { nodes, comments, headerJson, mutationId };
-  indexSkeleton(skeleton, (i) => lineStarts[i] as number, (i) => `line ${lineNumbers[i]}`);
+  buildIndex(skeleton.nodes, keys, parentKeys, (i) => lineStarts[i] as number, (i) => `line ${lineNumbers[i]}`);
   return skeleton;
 }
 
@@ -209,23 +218,36 @@ export function indexSkeleton(
   offsetOf: (i: number) => number = () => 0,
   where: (i: number) => string = (i) => `node #${i + 1}`,
 ): SkeletonIndex {
-  const { nodes } = skel;
+  const keys = skel.nodes.map((n) => idKey(n.id));
+  const parentKeys = skel.nodes.map((n) => (n.parent === -1n ? -1 : idKey(n.parent)));
+  return buildIndex(skel.nodes, keys, parentKeys, offsetOf, where);
+}
+
+function buildIndex(
+  nodes: readonly SwcNode[],
+  keys: ReadonlyArray<number | bigint>,
+  parentKeys: ReadonlyArray<number | bigint>,
+  offsetOf: (i: number) => number,
+  where: (i: number) => string,
+): SkeletonIndex {
   const byId = new Map<number | bigint, number>();
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i] as SwcNode;
-    const key = idKey(node.id);
-    if (byId.has(key)) throw new FormatError(F, offsetOf(i), `${where(i)}: duplicate node id ${node.id}`);
+    const key = keys[i] as number | bigint;
+    if (byId.has(key)) throw new FormatError(F, offsetOf(i), `${where(i)}: duplicate node id ${(nodes[i] as SwcNode).id}`);
     byId.set(key, i);
   }
   const parentIndex = new Int32Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i] as SwcNode;
-    if (node.parent === -1n) {
+    const pk = parentKeys[i] as number | bigint;
+    if (pk === -1) {
       parentIndex[i] = -1;
       continue;
     }
-    const p = byId.get(idKey(node.parent));
-    if (p === undefined) throw new FormatError(F, offsetOf(i), `${where(i)}: parent ${node.parent} of node ${node.id} does not exist`);
+    const p = byId.get(pk);
+    if (p === undefined) {
+      const node = nodes[i] as SwcNode;
+      throw new FormatError(F, offsetOf(i), `${where(i)}: parent ${node.parent} of node ${node.id} does not exist`);
+    }
     parentIndex[i] = p;
   }
   // Walk up from every node; 1 = on the current path, 2 = known to reach a root.

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../main/formats/format-error';
 import { asU64, parseJsonLossless, parseU64Array, stringifyJsonLossless, stringifyU64Array } from '../../../main/formats/json-u64';
-import { fcParams, formatErrorOf } from './helpers';
+import { fcParams, formatErrorOf, fuzzOutcomes } from './helpers';
 
 const MAX = 18446744073709551615n;
 
@@ -127,5 +127,12 @@ describe('parseJsonLossless', () => {
     expect(asU64(2 ** 60)).toBeNull(); // an unsafe number has already lost digits
     expect(asU64('5')).toBeNull();
     expect(asU64(MAX + 1n)).toBeNull();
+  });
+  it('damaged inputs parse or throw FormatError', async () => {
+    const dec = new TextDecoder();
+    const ids = new TextEncoder().encode('[0, 1, 9007199254740993, 18446744073709551615, 42]');
+    expect(await fuzzOutcomes(ids, (b) => parseU64Array(dec.decode(b)))).toEqual(new Set(['ok', 'format-error']));
+    const doc = new TextEncoder().encode('{"MutationID": 18446744073709551615, "Root": "abc", "Labels": [1, 99999999999999999999], "x": {"y": null}}');
+    expect(await fuzzOutcomes(doc, (b) => parseJsonLossless(dec.decode(b)))).toEqual(new Set(['ok', 'format-error']));
   });
 });
