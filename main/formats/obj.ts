@@ -15,7 +15,8 @@ import { GrowableF32, GrowableU32 } from './growable';
 import type { Mesh } from './mesh';
 
 const F = 'obj';
-export const OBJ_MAX_BYTES = 1 << 30;
+/** Hard bound on input: the text must fit in one V8 string (2^29 − 24 UTF-16 units). */
+export const OBJ_MAX_BYTES = 2 ** 29 - 24;
 /** at most 2^26 vertices / triangles (768 MiB of output each) */
 const MAX_ELEMENTS = 3 * (1 << 26);
 
@@ -27,7 +28,7 @@ function isBlank(c: number): boolean {
 }
 
 export function decodeObj(bytes: Uint8Array, opts?: { maxBytes?: number }): Mesh {
-  const max = opts?.maxBytes ?? OBJ_MAX_BYTES;
+  const max = Math.min(opts?.maxBytes ?? OBJ_MAX_BYTES, OBJ_MAX_BYTES);
   if (bytes.length > max) throw new FormatError(F, 0, `${bytes.length} bytes exceeds the ${max}-byte limit`);
   const text = new TextDecoder('utf-8').decode(bytes);
   const n = text.length;

@@ -22,7 +22,8 @@ import { FormatError } from './format-error';
 import { parseJsonLossless, stringifyJsonLossless } from './json-u64';
 
 const F = 'swc';
-export const SWC_MAX_CHARS = 1 << 29;
+/** Hard bound: the largest string V8 holds (2^29 − 24 UTF-16 units). */
+export const SWC_MAX_CHARS = 2 ** 29 - 24;
 
 export interface SwcNode {
   id: bigint;

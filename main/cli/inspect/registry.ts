@@ -1,6 +1,7 @@
 /**
  * Every format `dvid-desk inspect` knows. Order matters for sniffing: formats with a magic number
- * first, structural guesses (ngmesh) last.
+ * first, text formats next, structural guesses (sparsevol, ngmesh) last; insert new binary formats
+ * (label blocks, block streams) before the structural ones.
  */
 import { dracoInspector } from './draco';
 import type { Inspector } from './inspector';

@@ -1,4 +1,5 @@
-import { parseSwc, swcStats } from '../../formats/swc';
+import { FormatError } from '../../formats/format-error';
+import { parseSwc, SWC_MAX_CHARS, swcStats } from '../../formats/swc';
 import type { Inspector } from './inspector';
 
 const utf8 = new TextDecoder('utf-8');
@@ -15,6 +16,8 @@ export const swcInspector: Inspector = {
     return firstData !== undefined && NODE_LINE.test(firstData);
   },
   inspect: (bytes) => {
+    // UTF-8 never decodes to more UTF-16 units than bytes, so this bound keeps the decode itself safe.
+    if (bytes.length > SWC_MAX_CHARS) throw new FormatError('swc', 0, `${bytes.length} bytes exceeds the ${SWC_MAX_CHARS}-character limit`);
     const skel = parseSwc(new TextDecoder('utf-8').decode(bytes));
     const s = swcStats(skel);
     return Promise.resolve({
