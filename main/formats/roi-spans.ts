@@ -109,6 +109,7 @@ export class RoiBlockSet {
     const xs1: number[] = [];
     let blocks = 0;
     for (const [z, y, a, b] of sorted) {
+      if (!(a <= b)) throw new RangeError(`roi-spans: span [${z}, ${y}, ${a}, ${b}] has x0 > x1`);
       const last = rowsZ.length - 1;
       if (last >= 0 && rowsZ[last] === z && rowsY[last] === y) {
         const k = xs1.length - 1;
