@@ -78,8 +78,10 @@ describe('ROI spans', () => {
         const set = new RoiBlockSet(spans);
         const ref = naive(spans);
         expect(set.blockCount).toBe(ref.size);
-        for (let z = -7; z <= 7; z++) for (let y = -7; y <= 7; y++) for (let x = -7; x <= 12; x++) expect(set.containsBlock(x, y, z)).toBe(ref.has(`${x},${y},${z}`));
-        for (const [x, y, z] of voxels) expect(set.containsVoxel(x, y, z)).toBe(ref.has(`${Math.floor(x / 32)},${Math.floor(y / 32)},${Math.floor(z / 32)}`));
+        const wrong: string[] = [];
+        for (let z = -7; z <= 7; z++) for (let y = -7; y <= 7; y++) for (let x = -7; x <= 12; x++) if (set.containsBlock(x, y, z) !== ref.has(`${x},${y},${z}`)) wrong.push(`block ${x},${y},${z}`);
+        for (const [x, y, z] of voxels) if (set.containsVoxel(x, y, z) !== ref.has(`${Math.floor(x / 32)},${Math.floor(y / 32)},${Math.floor(z / 32)}`)) wrong.push(`voxel ${x},${y},${z}`);
+        expect(wrong).toEqual([]);
       }),
       { ...fcParams, numRuns: 100 },
     );
