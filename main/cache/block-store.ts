@@ -69,17 +69,29 @@ export class BlockStore {
   }
 
   /**
-   * Which of `coords` already have a row (stored or known empty): a resumed sync asks only for the
-   * rest. Keys are "bx,by,bz".
+   * Which of `coords` already have a row (stored or known empty) — written by job `jobId` when given
+   * (an open node's older rows may be stale), by anyone otherwise (a locked node never changes). A
+   * resumed sync asks only for the rest. Keys are "bx,by,bz".
    */
-  present(k: BlockKey, coords: readonly BlockCoord[]): Set<string> {
+  present(k: BlockKey, coords: readonly BlockCoord[], jobId: number | null = null): Set<string> {
     const stmt = this.cache.db.prepare(
-      'SELECT 1 FROM blocks WHERE instance_id = ? AND node_id = ? AND scale = ? AND supervoxels = ? AND bz = ? AND by = ? AND bx = ?',
+      jobId === null
+        ? 'SELECT 1 FROM blocks WHERE instance_id = ? AND node_id = ? AND scale = ? AND supervoxels = ? AND bz = ? AND by = ? AND bx = ?'
+        : `SELECT 1 FROM blocks b JOIN fetches f ON f.id = b.fetch_id WHERE b.instance_id = ? AND b.node_id = ? AND b.scale = ? AND b.supervoxels = ?
+           AND b.bz = ? AND b.by = ? AND b.bx = ? AND f.job_id = ?`,
     );
     const out = new Set<string>();
     const sv = k.supervoxels ? 1 : 0;
-    for (const c of coords) if (stmt.get(k.instanceId, k.nodeId, k.scale, sv, c[2], c[1], c[0])) out.add(`${c[0]},${c[1]},${c[2]}`);
+    for (const c of coords) {
+      const hit = jobId === null ? stmt.get(k.instanceId, k.nodeId, k.scale, sv, c[2], c[1], c[0]) : stmt.get(k.instanceId, k.nodeId, k.scale, sv, c[2], c[1], c[0], jobId);
+      if (hit) out.add(`${c[0]},${c[1]},${c[2]}`);
+    }
     return out;
+  }
+
+  /** The stored bytes of a block content. */
+  content(hash: Uint8Array): Buffer | null {
+    return (this.cache.db.prepare('SELECT data FROM block_content WHERE hash = ?').pluck().get(hash) as Buffer | undefined) ?? null;
   }
 
   count(k: BlockKey): { stored: number; empty: number } {

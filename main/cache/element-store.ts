@@ -153,18 +153,42 @@ export class ElementStore {
     this.#sv!.write([instanceId, nodeId, pos[2], pos[1], pos[0], labelmapId, sv, fetchId]);
   }
 
-  /** Positions of elements that have no supervoxel yet, in key order, at most `limit`. */
-  withoutSupervoxel(instanceId: number, nodeId: number, limit: number): Array<[number, number, number]> {
-    const rows = this.cache.db
+  /**
+   * Positions [x, y, z] of elements with no supervoxel recorded (by job `jobId` when given: an open
+   * node's older answers may be stale), in key order starting after `after`, at most `limit`.
+   */
+  withoutSupervoxel(instanceId: number, nodeId: number, limit: number, jobId: number | null = null, after: readonly [number, number, number] | null = null): Array<[number, number, number]> {
+    const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
+    const from = after ? 'AND (e.z, e.y, e.x) > (?, ?, ?)' : '';
+    const args: number[] = [instanceId, nodeId];
+    if (after) args.push(after[2], after[1], after[0]);
+    if (jobId !== null) args.push(jobId);
+    args.push(limit);
+    return this.cache.db
       .prepare(
-        `SELECT e.x AS x, e.y AS y, e.z AS z FROM elements e WHERE e.instance_id = ? AND e.node_id = ? AND NOT EXISTS (
-           SELECT 1 FROM element_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x)
+        `SELECT e.x, e.y, e.z FROM elements e WHERE e.instance_id = ? AND e.node_id = ? ${from} AND NOT EXISTS (
+           SELECT 1 FROM element_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x ${byJob})
          ORDER BY e.z, e.y, e.x LIMIT ?`,
       )
       .raw(true)
       .safeIntegers(false)
-      .all(instanceId, nodeId, limit) as Array<[number, number, number]>;
-    return rows;
+      .all(...args) as Array<[number, number, number]>;
+  }
+
+  /** Positions [x, y, z] of the elements inside a half-open voxel box. */
+  positionsIn(instanceId: number, nodeId: number, box: VoxelBox): Array<[number, number, number]> {
+    return this.cache.db
+      .prepare('SELECT x, y, z FROM elements WHERE instance_id = ? AND node_id = ? AND z >= ? AND z < ? AND y >= ? AND y < ? AND x >= ? AND x < ?')
+      .raw(true)
+      .safeIntegers(false)
+      .all(instanceId, nodeId, box[2], box[5], box[1], box[4], box[0], box[3]) as Array<[number, number, number]>;
+  }
+
+  /** Deletes the element at `pos` and the supervoxel recorded for it. */
+  deleteAt(instanceId: number, nodeId: number, pos: readonly [number, number, number]): void {
+    const db = this.cache.db;
+    db.prepare('DELETE FROM elements WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(instanceId, nodeId, pos[2], pos[1], pos[0]);
+    db.prepare('DELETE FROM element_svs WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(instanceId, nodeId, pos[2], pos[1], pos[0]);
   }
 
   count(instanceId: number, nodeId: number): number {

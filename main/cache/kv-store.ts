@@ -102,12 +102,29 @@ export class KvStore {
     return this.cache.db.prepare('SELECT key FROM kv_entries WHERE instance_id = ? AND node_id = ? ORDER BY key').pluck().all(instanceId, nodeId) as string[];
   }
 
-  /** Which of `keys` are already cached (a resumed sync skips them). */
-  present(instanceId: number, nodeId: number, keys: readonly string[]): Set<string> {
-    const stmt = this.cache.db.prepare('SELECT 1 FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key = ?');
+  /** Which of `keys` are already cached (written by job `jobId` when given): a resumed sync skips them. */
+  present(instanceId: number, nodeId: number, keys: readonly string[], jobId: number | null = null): Set<string> {
+    const stmt = this.cache.db.prepare(
+      jobId === null
+        ? 'SELECT 1 FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key = ?'
+        : 'SELECT 1 FROM kv_entries e JOIN fetches f ON f.id = e.fetch_id WHERE e.instance_id = ? AND e.node_id = ? AND e.key = ? AND f.job_id = ?',
+    );
     const out = new Set<string>();
-    for (const k of keys) if (stmt.get(instanceId, nodeId, k)) out.add(k);
+    for (const k of keys) if (jobId === null ? stmt.get(instanceId, nodeId, k) : stmt.get(instanceId, nodeId, k, jobId)) out.add(k);
     return out;
+  }
+
+  /** Keys cached in [first, last] (byte order, inclusive; the whole instance when omitted). */
+  keysIn(instanceId: number, nodeId: number, first?: string, last?: string): string[] {
+    if (first === undefined || last === undefined) return this.keys(instanceId, nodeId);
+    return this.cache.db
+      .prepare('SELECT key FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key >= ? AND key <= ? ORDER BY key')
+      .pluck()
+      .all(instanceId, nodeId, first, last) as string[];
+  }
+
+  delete(instanceId: number, nodeId: number, key: string): void {
+    this.cache.db.prepare('DELETE FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key = ?').run(instanceId, nodeId, key);
   }
 }
 

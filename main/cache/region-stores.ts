@@ -120,11 +120,15 @@ export class SvMapStore {
     ).map(u64FromDb);
   }
 
-  /** Which of `svs` already have a mapping row. */
-  present(instanceId: number, nodeId: number, svs: readonly bigint[]): Set<bigint> {
-    const stmt = this.cache.db.prepare('SELECT 1 FROM sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?');
+  /** Which of `svs` already have a mapping row (written by job `jobId` when given). */
+  present(instanceId: number, nodeId: number, svs: Iterable<bigint>, jobId: number | null = null): Set<bigint> {
+    const stmt = this.cache.db.prepare(
+      jobId === null
+        ? 'SELECT 1 FROM sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?'
+        : 'SELECT 1 FROM sv_map m JOIN fetches f ON f.id = m.fetch_id WHERE m.instance_id = ? AND m.node_id = ? AND m.sv = ? AND f.job_id = ?',
+    );
     const out = new Set<bigint>();
-    for (const sv of svs) if (stmt.get(instanceId, nodeId, u64ToDb(sv))) out.add(sv);
+    for (const sv of svs) if (jobId === null ? stmt.get(instanceId, nodeId, u64ToDb(sv)) : stmt.get(instanceId, nodeId, u64ToDb(sv), jobId)) out.add(sv);
     return out;
   }
 
