@@ -4,6 +4,7 @@
  */
 import { version as appVersion } from '../package.json';
 import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodResult, ServerInfo, ServerRef } from '../preload/api';
+import { DeriveService } from './derive/service';
 import { getJson } from './dvid/http';
 import { AppEvents } from './events';
 
@@ -71,6 +72,9 @@ export function createApp(config: AppConfig): DvidDeskApp {
     return inflight;
   }
 
+  // Search, ROI tables and bodies, answered from the active node's cache (main/derive).
+  const derive = new DeriveService({ cacheRoot: config.cacheRoot, server: config.server });
+
   const pollMs = config.pollMs ?? 30_000;
   const timer = config.server && pollMs > 0 ? setInterval(() => void checkConnection(), pollMs) : null;
   timer?.unref();
@@ -96,6 +100,13 @@ export function createApp(config: AppConfig): DvidDeskApp {
       void checkConnection();
       return info;
     },
+    searchNeurons: (q) => derive.searchNeurons(q),
+    neuronsCsv: (q) => derive.neuronsCsv(q),
+    statuses: () => derive.statuses(),
+    rois: (arg) => derive.rois(arg),
+    roiConnectivity: (arg) => derive.roiConnectivity(arg),
+    body: (arg) => derive.body(arg),
+    partners: (arg) => derive.partners(arg),
   };
 
   return {
@@ -104,6 +115,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
     async close() {
       if (timer) clearInterval(timer);
       await inflight?.catch(() => undefined);
+      derive.close();
     },
   };
 }

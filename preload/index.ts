@@ -34,6 +34,13 @@ const api = {
   appInfo: method('appInfo'),
   connectionStatus: method('connectionStatus'),
   serverInfo: method('serverInfo'),
+  searchNeurons: method('searchNeurons'),
+  neuronsCsv: method('neuronsCsv'),
+  statuses: method('statuses'),
+  rois: method('rois'),
+  roiConnectivity: method('roiConnectivity'),
+  body: method('body'),
+  partners: method('partners'),
   on<E extends EventName>(event: E, listener: (payload: DvidDeskEvents[E]) => void) {
     if (!knownEvents.has(event)) throw new Error(`unknown event "${String(event)}"`);
     const channel = ipcEventChannel(event);

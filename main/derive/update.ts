@@ -1,0 +1,254 @@
+/**
+ * Incremental update of one built ctx, inside the caller's write transaction: given what changed in
+ * the cache (synapse element positions, supervoxels whose body changed, annotated bodies), it reads
+ * the CURRENT stored state of just those keys and moves their contributions (delta.ts): retract
+ * everything the touched elements and their connections contributed, write their new `syn`/`conn`
+ * rows, assert the new contributions. Being state-based it is idempotent: a key reported twice, or
+ * a change that was rolled back, costs a read and changes nothing.
+ *
+ * - An element posted, replaced or deleted → its position.
+ * - An element's supervoxel written (element_svs) → its position.
+ * - A supervoxel's body changed (sv_map: merge, cleave, split) → every element lying in that
+ *   supervoxel (main.element_svs_sv index), so a merge moves each synapse's counts, ROI counts and
+ *   partner edges from the old body to the new one.
+ * - A body annotation written or deleted → that body's row (type, instance, status, full text).
+ * Cost: a few indexed reads and writes per touched element and per connection it takes part in.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { u64ToDb } from '../cache/u64';
+import { DeltaWriter } from './apply';
+import { BodyRows } from './body-rows';
+import type { CtxState } from './ctx-state';
+import { Delta, type SynState } from './delta';
+
+const REL_BYTES = 13;
+const STORED_ZERO = u64ToDb(0n);
+
+/** Changed keys, with uint64 ids in their stored form (main/cache/u64.ts). */
+export interface StoredChanges {
+  /** [x, y, z] of synapse-instance elements (or their supervoxel rows) that changed */
+  positions: Iterable<readonly [number, number, number]>;
+  /** stored supervoxel ids of the ctx's labelmap whose sv_map row changed */
+  supervoxels: Iterable<bigint>;
+  /** stored body ids whose annotation row changed */
+  bodies: Iterable<bigint>;
+}
+
+interface Known extends SynState {
+  slots: number[];
+}
+
+export interface UpdateReport {
+  elements: number;
+  bodies: number;
+}
+
+export class CtxUpdater {
+  readonly #db: Database;
+  readonly #s: CtxState;
+  readonly #synAt: Statement;
+  readonly #synById: Statement;
+  readonly #synIns: Statement;
+  readonly #synSet: Statement;
+  readonly #synDel: Statement;
+  readonly #base: Statement;
+  readonly #svPositions: Statement;
+  readonly #pairsOfPre: Statement;
+  readonly #pairsOfPost: Statement;
+  readonly #clearPre1: Statement;
+  readonly #clearPre3: Statement;
+  readonly #clearPost2: Statement;
+  readonly #clearPost3: Statement;
+  readonly #declare: Statement;
+  readonly #referenced: Statement;
+  readonly #bodies: BodyRows;
+  readonly #writer: DeltaWriter;
+
+  constructor(db: Database, state: CtxState) {
+    this.#db = db;
+    this.#s = state;
+    const c = state.config;
+    this.#synAt = db.prepare('SELECT sid, kind, bid FROM derived.syn WHERE ctx_id = ? AND z = ? AND y = ? AND x = ?').raw(true).safeIntegers(false);
+    this.#synById = db.prepare('SELECT kind, bid, x, y, z FROM derived.syn WHERE sid = ?').raw(true).safeIntegers(false);
+    this.#synIns = db.prepare('INSERT INTO derived.syn (ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#synSet = db.prepare('UPDATE derived.syn SET kind = ?, bid = ? WHERE sid = ?');
+    this.#synDel = db.prepare('DELETE FROM derived.syn WHERE sid = ?');
+    this.#base = db
+      .prepare(
+        `SELECT e.kind, e.rels, m.body FROM main.elements e
+         LEFT JOIN main.element_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x AND s.labelmap_id = ?
+         LEFT JOIN main.sv_map m ON m.instance_id = ? AND m.node_id = e.node_id AND m.sv = s.sv
+         WHERE e.instance_id = ? AND e.node_id = ? AND e.z = ? AND e.y = ? AND e.x = ?`,
+      )
+      .raw(true)
+      .safeIntegers(true);
+    this.#svPositions = db
+      .prepare('SELECT x, y, z FROM main.element_svs WHERE instance_id = ? AND node_id = ? AND sv = ? AND labelmap_id = ?')
+      .raw(true)
+      .safeIntegers(false);
+    this.#pairsOfPre = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE pre_sid = ?').raw(true).safeIntegers(false);
+    this.#pairsOfPost = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE post_sid = ?').raw(true).safeIntegers(false);
+    this.#clearPre1 = db.prepare('DELETE FROM derived.conn WHERE pre_sid = ? AND decl = 1');
+    this.#clearPre3 = db.prepare('UPDATE derived.conn SET decl = 2 WHERE pre_sid = ? AND decl = 3');
+    this.#clearPost2 = db.prepare('DELETE FROM derived.conn WHERE post_sid = ? AND decl = 2');
+    this.#clearPost3 = db.prepare('UPDATE derived.conn SET decl = 1 WHERE post_sid = ? AND decl = 3');
+    this.#declare = db.prepare('INSERT INTO derived.conn (pre_sid, post_sid, decl) VALUES (?, ?, ?) ON CONFLICT (pre_sid, post_sid) DO UPDATE SET decl = decl | excluded.decl');
+    this.#referenced = db
+      .prepare('SELECT EXISTS (SELECT 1 FROM derived.conn WHERE pre_sid = ?1) OR EXISTS (SELECT 1 FROM derived.conn WHERE post_sid = ?1)')
+      .pluck()
+      .safeIntegers(false);
+    this.#bodies = new BodyRows(db, state.id, c.nodeId, c.annotations);
+    this.#writer = new DeltaWriter(db);
+  }
+
+  /** Positions the changes touch (element positions plus the elements of changed supervoxels). */
+  touchedPositions(changes: StoredChanges): Map<string, [number, number, number]> {
+    const c = this.#s.config;
+    const out = new Map<string, [number, number, number]>();
+    for (const [x, y, z] of changes.positions) out.set(`${z},${y},${x}`, [x, y, z]);
+    if (c.synapses !== null && c.labelmap !== null) {
+      for (const sv of changes.supervoxels) {
+        for (const [x, y, z] of this.#svPositions.iterate(c.synapses, c.nodeId, sv, c.labelmap) as Iterable<[number, number, number]>) out.set(`${z},${y},${x}`, [x, y, z]);
+      }
+    }
+    return out;
+  }
+
+  apply(positions: Map<string, [number, number, number]>, annotated: Iterable<bigint>, now = Date.now()): UpdateReport {
+    const s = this.#s;
+    const c = s.config;
+    const known = new Map<number, Known>();
+    const slotsAt = (x: number, y: number, z: number): number[] => {
+      const out: number[] = [];
+      s.roiIndex.slotsAt(x, y, z, out);
+      return out;
+    };
+    const knownSyn = (sid: number): Known => {
+      let k = known.get(sid);
+      if (!k) {
+        const r = this.#synById.get(sid) as [number | null, number | null, number, number, number] | undefined;
+        if (!r) throw new Error(`derived.syn row ${sid} is missing: the derived tables are inconsistent; rebuild them`);
+        k = { sid, kind: r[0] as 0 | 1 | null, bid: r[1], slots: slotsAt(r[2], r[3], r[4]) };
+        known.set(sid, k);
+      }
+      return k;
+    };
+    const pairsOf = (sids: Iterable<number>): Map<string, [number, number]> => {
+      const out = new Map<string, [number, number]>();
+      for (const sid of sids) {
+        for (const p of this.#pairsOfPre.iterate(sid) as Iterable<[number, number]>) out.set(`${p[0]}:${p[1]}`, p);
+        for (const p of this.#pairsOfPost.iterate(sid) as Iterable<[number, number]>) out.set(`${p[0]}:${p[1]}`, p);
+      }
+      return out;
+    };
+
+    const delta = new Delta(s.rids.length);
+    const touchedBids = new Set<number>();
+
+    // Before: the touched elements that have rows, and every connection they take part in.
+    const before: number[] = [];
+    const at = new Map<string, number>();
+    for (const [k, [x, y, z]] of positions) {
+      const r = this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined;
+      if (!r) continue;
+      at.set(k, r[0]);
+      before.push(r[0]);
+      known.set(r[0], { sid: r[0], kind: r[1] as 0 | 1 | null, bid: r[2], slots: slotsAt(x, y, z) });
+      if (r[2] !== null) touchedBids.add(r[2]);
+    }
+    const pairsBefore = pairsOf(before);
+    for (const sid of before) {
+      const k = known.get(sid)!;
+      delta.syn(k, k.slots, k.slots.length, -1);
+    }
+    for (const [pre, post] of pairsBefore.values()) {
+      const t = knownSyn(pre), p = knownSyn(post);
+      delta.pair(t, t.slots, t.slots.length, p, p.slots, p.slots.length, -1);
+    }
+
+    // The new state, from the cache.
+    const placeholderCandidates = new Set<number>(before);
+    const synAtOrPlaceholder = (x: number, y: number, z: number): number => {
+      const r = this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined;
+      if (r) return r[0];
+      const sid = Number(this.#synIns.run(s.id, z, y, x, null, null).lastInsertRowid);
+      known.set(sid, { sid, kind: null, bid: null, slots: slotsAt(x, y, z) });
+      placeholderCandidates.add(sid);
+      return sid;
+    };
+    const after: number[] = [];
+    let elements = 0;
+    for (const [k, [x, y, z]] of positions) {
+      let sid = at.get(k);
+      const base =
+        c.synapses === null
+          ? undefined
+          : (this.#base.get(c.labelmap ?? -1, c.labelmap ?? -1, c.synapses, c.nodeId, z, y, x) as [bigint, Buffer | null, bigint | null] | undefined);
+      const kindNum = base ? Number(base[0]) : -1;
+      const kind = kindNum === 0 || kindNum === 1 ? (kindNum as 0 | 1) : null;
+      const body = kind !== null && base && base[2] !== null && base[2] !== STORED_ZERO ? base[2] : null;
+      const bid = body === null ? null : this.#bodies.ensure(body);
+      if (sid === undefined) {
+        if (kind === null) continue; // no element and no row: nothing to do
+        sid = Number(this.#synIns.run(s.id, z, y, x, kind, bid).lastInsertRowid);
+        known.set(sid, { sid, kind, bid, slots: slotsAt(x, y, z) });
+      } else {
+        this.#synSet.run(kind, bid, sid);
+        const kn = known.get(sid)!;
+        kn.kind = kind;
+        kn.bid = bid;
+      }
+      elements++;
+      after.push(sid);
+      if (bid !== null) touchedBids.add(bid);
+      // This element's own declarations are replaced by what its relationships say now.
+      this.#clearPre1.run(sid);
+      this.#clearPre3.run(sid);
+      this.#clearPost2.run(sid);
+      this.#clearPost3.run(sid);
+      const rels = kind === null ? null : base![1];
+      if (rels) {
+        for (let o = 0; o + REL_BYTES <= rels.length; o += REL_BYTES) {
+          const rel = rels[o]!;
+          if (kind === 0 && rel === 0) this.#declare.run(sid, synAtOrPlaceholder(rels.readInt32LE(o + 1), rels.readInt32LE(o + 5), rels.readInt32LE(o + 9)), 1);
+          else if (kind === 1 && rel === 1) this.#declare.run(synAtOrPlaceholder(rels.readInt32LE(o + 1), rels.readInt32LE(o + 5), rels.readInt32LE(o + 9)), sid, 2);
+        }
+      }
+      if (kind === null) placeholderCandidates.add(sid);
+    }
+
+    // After: assert the new contributions.
+    const pairsAfter = pairsOf(after);
+    for (const sid of after) {
+      const k = known.get(sid)!;
+      delta.syn(k, k.slots, k.slots.length, 1);
+    }
+    for (const [pre, post] of pairsAfter.values()) {
+      const t = knownSyn(pre), p = knownSyn(post);
+      delta.pair(t, t.slots, t.slots.length, p, p.slots, p.slots.length, 1);
+    }
+    // Rows that are neither an element nor named by one are dropped (partners that lost their last reference too).
+    for (const [pre, post] of pairsBefore.values()) {
+      placeholderCandidates.add(pre);
+      placeholderCandidates.add(post);
+    }
+    for (const sid of placeholderCandidates) {
+      const k = known.get(sid);
+      if (k && k.kind === null && !this.#referenced.get(sid)) this.#synDel.run(sid);
+    }
+
+    this.#writer.apply(s.id, s.rids, delta, false, now);
+    for (const bid of touchedBids) this.#bodies.deleteIfEmpty(bid);
+
+    let bodies = 0;
+    for (const b of annotated) {
+      this.#bodies.refreshAnnotation(b);
+      bodies++;
+    }
+    return { elements, bodies };
+  }
+}
+
+export function storedIds(ids: Iterable<bigint>): bigint[] {
+  return [...ids].map(u64ToDb);
+}
