@@ -94,7 +94,7 @@ export class CtxUpdater {
     this.#clearPost3 = db.prepare('UPDATE derived.conn SET decl = 1 WHERE post_sid = ? AND decl = 3');
     this.#declare = db.prepare('INSERT INTO derived.conn (pre_sid, post_sid, decl) VALUES (?, ?, ?) ON CONFLICT (pre_sid, post_sid) DO UPDATE SET decl = decl | excluded.decl');
     this.#referenced = db
-      .prepare('SELECT EXISTS (SELECT 1 FROM derived.conn WHERE pre_sid = ?1) OR EXISTS (SELECT 1 FROM derived.conn WHERE post_sid = ?1)')
+      .prepare('SELECT EXISTS (SELECT 1 FROM derived.conn WHERE pre_sid = ?) OR EXISTS (SELECT 1 FROM derived.conn WHERE post_sid = ?)')
       .pluck()
       .safeIntegers(false);
     this.#bodies = new BodyRows(db, state.id, c.nodeId, c.annotations);
@@ -179,7 +179,8 @@ export class CtxUpdater {
     const after: number[] = [];
     let elements = 0;
     for (const [k, [x, y, z]] of positions) {
-      let sid = at.get(k);
+      // A row may have appeared since "before": a placeholder made for an earlier element's relationship.
+      let sid = at.get(k) ?? ((this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined)?.[0] ?? undefined);
       const base =
         c.synapses === null
           ? undefined
@@ -234,7 +235,7 @@ export class CtxUpdater {
     }
     for (const sid of placeholderCandidates) {
       const k = known.get(sid);
-      if (k && k.kind === null && !this.#referenced.get(sid)) this.#synDel.run(sid);
+      if (k && k.kind === null && !this.#referenced.get(sid, sid)) this.#synDel.run(sid);
     }
 
     this.#writer.apply(s.id, s.rids, delta, false, now);

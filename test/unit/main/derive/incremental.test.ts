@@ -1,0 +1,328 @@
+/**
+ * The derived tables follow writes to the cache incrementally (change capture + flush), and after
+ * every kind of change they equal a computation from scratch over the raw rows: merges and cleaves
+ * (sv_map), element posts / deletes / edits, supervoxels read later, annotations, ROI spans and
+ * roi_data. Also: a writer that changed the cache without the derived tables attached, and a
+ * session that ended without a clean detach, are detected and rebuilt.
+ */
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cache } from '../../../../main/cache/index';
+import { Derived } from '../../../../main/derive/derived';
+import { openTemp } from '../../../support/cache-fixture';
+import { buildFixture, putAnnotation, type Fixture } from '../../../support/derive-fixture';
+import { derivedSnapshot, oracle, type Snapshot } from '../../../support/derive-oracle';
+import { runTs } from '../../../support/spawn-ts';
+
+const CHILD = join(import.meta.dirname, '../../../support/derive-child.ts');
+
+let cleanup: (() => void) | null = null;
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+});
+
+const SMALL = { seed: 11, bodies: 120, svsPerBody: 3, tbars: 500, maxPsds: 4, size: 512, annotatedFraction: 0.5 };
+
+function setup(params = SMALL): { cache: Cache; d: Derived; fx: Fixture; dir: string } {
+  const t = openTemp();
+  cleanup = t.cleanup;
+  const fx = buildFixture(t.cache, params);
+  const d = Derived.attach(t.cache);
+  d.ensureNode(fx.ids.node);
+  return { cache: t.cache, d, fx, dir: t.dir };
+}
+
+function snapshot(d: Derived, fx: Fixture): Snapshot {
+  return derivedSnapshot(d.db, d.ctxOf(fx.ids.node)!.id);
+}
+
+function expectCurrent(d: Derived, fx: Fixture): Snapshot {
+  const got = snapshot(d, fx);
+  const want = oracle(d.db, fx.ids);
+  expect(got).toEqual(want);
+  return got;
+}
+
+/** The body with the most synapse elements (it has connections, ROIs and partners to move). */
+function bigBody(s: Snapshot, skip: string[] = []): string {
+  return Object.entries(s.bodies)
+    .filter(([id]) => !skip.includes(id))
+    .toSorted((a, b) => b[1].pre + b[1].post - (a[1].pre + a[1].post))[0]![0];
+}
+
+describe('incremental updates', () => {
+  it('a merge moves every count of the merged body to the target', () => {
+    const { cache, d, fx } = setup();
+    const before = expectCurrent(d, fx);
+    const a = bigBody(before);
+    const b = bigBody(before, [a]);
+    const A = BigInt(a), B = BigInt(b);
+    cache.write(() => {
+      for (const sv of fx.svsOf.get(A)!) cache.svMap.put(fx.ids.seg, fx.ids.node, sv, B, fx.ids.fetch);
+    });
+    const r = d.flush();
+    expect(r.elements).toBeGreaterThan(0);
+    expect(r.rebuilt).toBe(0);
+    const after = expectCurrent(d, fx);
+    // The counts moved (the fixture gives a few synapses of A other supervoxels with no or 0 mapping).
+    expect(after.bodies[b]!.pre).toBe(before.bodies[b]!.pre + before.bodies[a]!.pre);
+    expect(after.bodies[b]!.post).toBe(before.bodies[b]!.post + before.bodies[a]!.post);
+    expect(after.bodies[a] === undefined || (after.bodies[a]!.pre === 0 && after.bodies[a]!.post === 0)).toBe(true);
+    expect(Object.keys(after.edges).some((k) => k.startsWith(`${a}|`) || k.endsWith(`|${a}`))).toBe(false);
+  });
+
+  it('a cleave moves exactly the synapses of the cleaved supervoxels to the new body', () => {
+    const { cache, d, fx } = setup();
+    const before = expectCurrent(d, fx);
+    const b = bigBody(before);
+    const B = BigInt(b);
+    const C = 987654321987654321n;
+    const moved = fx.svsOf.get(B)!.slice(0, 2);
+    cache.write(() => {
+      for (const sv of moved) cache.svMap.put(fx.ids.seg, fx.ids.node, sv, C, fx.ids.fetch);
+    });
+    d.flush();
+    const after = expectCurrent(d, fx);
+    const c = C.toString();
+    expect(after.bodies[c]!.pre + after.bodies[c]!.post).toBeGreaterThan(0);
+    expect(after.bodies[c]!.pre + after.bodies[b]!.pre).toBe(before.bodies[b]!.pre);
+    expect(after.bodies[c]!.post + after.bodies[b]!.post).toBe(before.bodies[b]!.post);
+    // The new body is searchable by id right away.
+    expect(d.db.prepare('SELECT count(*) FROM derived.fts_sub WHERE fts_sub MATCH ?').pluck().get(`id : "${c}"`)).toBe(1);
+  });
+
+  it('element posts, deletes, kind changes and relationship edits', () => {
+    const { cache, d, fx } = setup();
+    expectCurrent(d, fx);
+    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
+    const els = [...cache.elements.all(S, N)].filter((e) => e.kind === 'PreSyn' || e.kind === 'PostSyn');
+    const tbar = els.find((e) => e.kind === 'PreSyn' && e.rels.length >= 2)!;
+    const psd = els.find((e) => e.kind === 'PostSyn' && e.rels.length === 1)!;
+    const body = fx.bodies[3]!;
+    const sv = fx.svsOf.get(body)![0]!;
+    cache.write(() => {
+      // A new T-bar with two new PSDs (one declared on both sides, one only by the T-bar).
+      const t = [100, 100, 100] as [number, number, number];
+      const p1 = [110, 100, 100] as [number, number, number];
+      const p2 = [100, 120, 100] as [number, number, number];
+      cache.elements.put(S, N, { pos: t, kind: 'PreSyn', tags: [], prop: {}, rels: [{ rel: 'PreSynTo', to: p1 }, { rel: 'PreSynTo', to: p2 }] }, f);
+      cache.elements.put(S, N, { pos: p1, kind: 'PostSyn', tags: [], prop: {}, rels: [{ rel: 'PostSynTo', to: t }] }, f);
+      cache.elements.put(S, N, { pos: p2, kind: 'PostSyn', tags: [], prop: {}, rels: [] }, f);
+      for (const p of [t, p1, p2]) cache.elements.putSupervoxel(S, N, p, fx.ids.seg, sv, f);
+      // Delete a T-bar with partners: its PSDs keep their PostSynTo, now pointing at nothing.
+      cache.elements.deleteAt(S, N, tbar.pos);
+      // A PSD turned into a Note (not a synapse any more).
+      cache.elements.put(S, N, { ...psd, kind: 'Note' }, f);
+    });
+    d.flush();
+    expectCurrent(d, fx);
+    // The deleted T-bar comes back: its PSDs (which kept naming it) connect again.
+    cache.write(() => cache.elements.put(S, N, tbar, f));
+    d.flush();
+    expectCurrent(d, fx);
+  });
+
+  it('a supervoxel read after its element gives the element its body', () => {
+    const { cache, d, fx } = setup();
+    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
+    const pos = [7, 8, 9] as [number, number, number];
+    cache.write(() => cache.elements.put(S, N, { pos, kind: 'PreSyn', tags: [], prop: {}, rels: [] }, f));
+    d.flush();
+    const before = expectCurrent(d, fx);
+    const body = fx.bodies[10]!;
+    cache.write(() => cache.elements.putSupervoxel(S, N, pos, fx.ids.seg, fx.svsOf.get(body)![1]!, f));
+    d.flush();
+    const after = expectCurrent(d, fx);
+    expect(after.bodies[body.toString()]!.pre).toBe((before.bodies[body.toString()]?.pre ?? 0) + 1);
+  });
+
+  it('annotation writes and deletes update names, statuses and the full-text index', () => {
+    const { cache, d, fx } = setup();
+    const N = fx.ids.node;
+    const target = fx.bodies[fx.bodies.length - 1]!; // not annotated by the fixture
+    const lonely = 424242424242n; // no synapses
+    cache.write(() => {
+      putAnnotation(cache, fx.ids, N, target, `{"bodyid":${target},"type":"ZZTopNeuron","instance":"ZZTopNeuron(PB99)_R1","status":"Finalized"}`);
+      putAnnotation(cache, fx.ids, N, lonely, `{"bodyid":${lonely},"type":"Lonely","status":"Orphan"}`);
+    });
+    d.flush();
+    const s1 = expectCurrent(d, fx);
+    expect(s1.bodies[lonely.toString()]).toEqual({ pre: 0, post: 0, type: 'Lonely', instance: null, status: 'Orphan' });
+    const match = (q: string) => d.db.prepare('SELECT count(*) FROM derived.fts_sub WHERE fts_sub MATCH ?').pluck().get(q);
+    expect(match('"zztop"')).toBe(1);
+    cache.write(() => {
+      cache.bodyAnnotations.delete(fx.ids.ann, N, lonely);
+      putAnnotation(cache, fx.ids, N, target, `{"bodyid":${target},"type":"Renamed"}`);
+    });
+    d.flush();
+    const s2 = expectCurrent(d, fx);
+    expect(s2.bodies[lonely.toString()]).toBeUndefined();
+    expect(match('"zztop"')).toBe(0);
+    expect(match('"renamed"')).toBe(1);
+    expect(match('"lonely"')).toBe(0);
+  });
+
+  it('new ROI spans rebuild the node; roi_data changes only the hierarchy and primary flags', () => {
+    const { cache, d, fx } = setup();
+    const N = fx.ids.node;
+    cache.write(() => cache.rois.put(fx.ids.rois.PB!, N, 32, [[0, 0, 0, 3], [1, 1, 0, 3]], fx.ids.fetch));
+    expect(d.flush().rebuilt).toBe(1);
+    expectCurrent(d, fx);
+    cache.write(() =>
+      cache.kv.put(fx.ids.roiData, N, 'primaryRois', cache.kv.prepare(Buffer.from('["EB","FB"]')), { body: null, format: 'json', mutationId: null }, fx.ids.fetch),
+    );
+    expect(d.flush().rebuilt).toBe(0);
+    const primary = d.db.prepare('SELECT name FROM derived.rois WHERE is_primary = 1 ORDER BY name').pluck().all();
+    expect(primary).toEqual(['EB', 'FB']);
+  });
+
+  it('flushes by itself after a write transaction (change capture)', async () => {
+    const { cache, d, fx } = setup();
+    const before = snapshot(d, fx);
+    const a = bigBody(before), b = bigBody(before, [a]);
+    cache.write(() => {
+      for (const sv of fx.svsOf.get(BigInt(a))!) cache.svMap.put(fx.ids.seg, fx.ids.node, sv, BigInt(b), fx.ids.fetch);
+    });
+    // Nothing applied inside the writer's transaction ...
+    expect(snapshot(d, fx).bodies[a]).toEqual(before.bodies[a]);
+    // ... and applied on the next turn of the event loop.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(d.lastError).toBeNull();
+    expectCurrent(d, fx);
+  });
+
+  it('a rolled-back write leaves the derived tables unchanged', () => {
+    const { cache, d, fx } = setup();
+    const before = snapshot(d, fx);
+    expect(() =>
+      cache.write(() => {
+        for (const sv of fx.svsOf.get(fx.bodies[0]!)!) cache.svMap.put(fx.ids.seg, fx.ids.node, sv, fx.bodies[1]!, fx.ids.fetch);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(d.flush().elements).toBe(0);
+    expect(snapshot(d, fx)).toEqual(before);
+  });
+
+  it('random sequences of merges, cleaves, element and annotation edits keep the tables exact', () => {
+    const { cache, d, fx } = setup({ ...SMALL, tbars: 250, bodies: 60 });
+    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('remap' as const), sv: fc.nat(), to: fc.nat(), fresh: fc.boolean() }),
+      fc.record({ kind: fc.constant('post' as const), x: fc.integer({ min: 0, max: 40 }), y: fc.integer({ min: 0, max: 40 }), pre: fc.boolean(), partner: fc.nat(), sv: fc.nat() }),
+      fc.record({ kind: fc.constant('delete' as const), which: fc.nat() }),
+      fc.record({ kind: fc.constant('annotate' as const), body: fc.nat(), type: fc.constantFrom('EPG', 'PEN', null) }),
+      fc.record({ kind: fc.constant('svless' as const), which: fc.nat() }),
+    );
+    const allSvs = [...fx.svsOf.values()].flat();
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), (ops) => {
+        cache.write(() => {
+          for (const o of ops) {
+            switch (o.kind) {
+              case 'remap': {
+                const to = o.fresh ? 9_000_000_000_000_000_000n + BigInt(o.to % 5) : fx.bodies[o.to % fx.bodies.length]!;
+                cache.svMap.put(fx.ids.seg, N, allSvs[o.sv % allSvs.length]!, to, f);
+                break;
+              }
+              case 'post': {
+                const pos = [o.x, o.y, 3] as [number, number, number];
+                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
+                const partner = all[o.partner % all.length]!;
+                cache.elements.put(S, N, { pos, kind: o.pre ? 'PreSyn' : 'PostSyn', tags: [], prop: {}, rels: [{ rel: o.pre ? 'PreSynTo' : 'PostSynTo', to: partner }] }, f);
+                cache.elements.putSupervoxel(S, N, pos, fx.ids.seg, allSvs[o.sv % allSvs.length]!, f);
+                break;
+              }
+              case 'delete': {
+                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
+                cache.elements.deleteAt(S, N, all[o.which % all.length]!);
+                break;
+              }
+              case 'svless': {
+                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
+                const p = all[o.which % all.length]!;
+                cache.db.db.prepare('DELETE FROM element_svs WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(S, N, p[2], p[1], p[0]);
+                break;
+              }
+              case 'annotate': {
+                const b = fx.bodies[o.body % fx.bodies.length]!;
+                if (o.type === null) cache.bodyAnnotations.delete(fx.ids.ann, N, b);
+                else putAnnotation(cache, fx.ids, N, b, `{"bodyid":${b},"type":"${o.type}","status":"Traced"}`);
+              }
+            }
+          }
+        });
+        d.flush();
+        expect(snapshot(d, fx)).toEqual(oracle(d.db, fx.ids));
+      }),
+      { numRuns: 40, seed: 20200120 },
+    );
+  });
+});
+
+describe('missed writes', () => {
+  it('a cache changed while the derived tables were not attached is detected and rebuilt', () => {
+    const { cache, d, fx, dir } = setup();
+    d.detach();
+    // Another writer session without the derived tables (another tool, an older build).
+    cache.write(() => {
+      for (const sv of fx.svsOf.get(fx.bodies[0]!)!) cache.svMap.put(fx.ids.seg, fx.ids.node, sv, fx.bodies[1]!, fx.ids.fetch);
+    });
+    cache.close();
+    const again = Cache.open(dir);
+    try {
+      const d2 = Derived.attach(again);
+      expect(d2.ctxOf(fx.ids.node)).toBeNull(); // emptied: the stamp no longer matched
+      const ctx = d2.ensureNode(fx.ids.node);
+      expect(derivedSnapshot(d2.db, ctx.id)).toEqual(oracle(d2.db, fx.ids));
+      d2.detach();
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a session that did not detach cleanly (crash) is rebuilt; a clean one is kept', async () => {
+    const { cache, d, fx, dir } = setup();
+    d.detach();
+    cache.close();
+    // Clean: kept as it is.
+    const c = Cache.open(dir);
+    expect(Derived.attach(c).ctxOf(fx.ids.node)).not.toBeNull();
+    Derived.of(c)!.detach();
+    c.close();
+    // A process that writes with the derived tables attached and dies before its flush and detach.
+    expect(fx.ids.seg).toBe(1);
+    expect(fx.ids.node).toBe(1);
+    await runTs(CHILD, ['crash', dir, fx.svsOf.get(fx.bodies[0]!)![0]!.toString(), fx.bodies[1]!.toString()]);
+    const again = Cache.open(dir);
+    try {
+      expect(again.report.uncleanShutdown).toBe(true);
+      const d2 = Derived.attach(again);
+      expect(d2.ctxOf(fx.ids.node)).toBeNull();
+      const ctx = d2.ensureNode(fx.ids.node);
+      expect(derivedSnapshot(d2.db, ctx.id)).toEqual(oracle(d2.db, fx.ids));
+      d2.detach();
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a reader sees the tables as fresh only when they match the cache', () => {
+    const { cache, d, fx, dir } = setup();
+    d.detach();
+    const r = Cache.open(dir, { readonly: true });
+    try {
+      const dr = Derived.attach(r);
+      expect(dr.fresh()).toBe(true);
+      expect(dr.ensureNode(fx.ids.node).id).toBeGreaterThan(0);
+      cache.write(() => cache.svMap.put(fx.ids.seg, fx.ids.node, fx.svsOf.get(fx.bodies[0]!)![0]!, 5n, fx.ids.fetch));
+      expect(dr.fresh()).toBe(false);
+      dr.detach();
+    } finally {
+      r.close();
+    }
+  });
+});
