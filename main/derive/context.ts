@@ -34,7 +34,7 @@ function byPreference(rows: InstanceRow[], preferred: readonly string[]): Instan
     const i = preferred.indexOf(r.name);
     return i < 0 ? preferred.length : i;
   };
-  return rows.toSorted((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  return rows.toSorted((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The instances of `nodeId` that its derived tables are computed from. Reads only small tables and first rows. */

@@ -72,7 +72,7 @@ export function roiMeta(rois: readonly RoiMetaInput[], hierarchyText: string | n
       parentOf.set(name, p !== null && names.has(p) && p !== name ? p : null);
     }
   }
-  const byName = rois.toSorted((a, b) => a.name.localeCompare(b.name));
+  const byName = rois.toSorted((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const rest = byName.filter((r) => !order.has(r.name));
   rest.forEach((r) => order.set(r.name, order.size));
   return byName

@@ -92,13 +92,13 @@ function textHits(db: Database, ctxId: number, text: string): { sql: string; par
       params.push(ctxId, u64ToDb(id));
     }
     if (t.length >= SUBSTRING_MIN) {
-      parts.push(`SELECT b.bid, ${TIER_ID_PREFIX} FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid WHERE f.fts_sub MATCH ? AND b.ctx_id = ?`);
+      parts.push(`SELECT b.bid, ${TIER_ID_PREFIX} AS tier FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid WHERE f.fts_sub MATCH ? AND b.ctx_id = ?`);
       params.push(`id : ^${ftsString(t)}`, ctxId);
     }
   }
   if (q.length >= SUBSTRING_MIN) {
     parts.push(
-      `SELECT b.bid, derive_name_tier(?, b.type, b.instance, b.other_names, 1) FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid
+      `SELECT b.bid, derive_name_tier(?, b.type, b.instance, b.other_names, 1) AS tier FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid
        WHERE f.fts_sub MATCH ? AND b.ctx_id = ?`,
     );
     params.push(q, `{type instance other} : ${ftsString(q)}`, ctxId);
@@ -106,7 +106,7 @@ function textHits(db: Database, ctxId: number, text: string): { sql: string; par
     const ws = words(q);
     if (ws.length > 0) {
       parts.push(
-        `SELECT b.bid, derive_name_tier(?, b.type, b.instance, b.other_names, 0) FROM derived.fts_word f JOIN derived.bodies b ON b.bid = f.rowid
+        `SELECT b.bid, derive_name_tier(?, b.type, b.instance, b.other_names, 0) AS tier FROM derived.fts_word f JOIN derived.bodies b ON b.bid = f.rowid
          WHERE f.fts_word MATCH ? AND b.ctx_id = ?`,
       );
       params.push(q, `{type instance other} : ${ftsString(ws.join(' '))} *`, ctxId);
