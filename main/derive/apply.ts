@@ -18,6 +18,9 @@ export class DeltaWriter {
   readonly #bodyRoiOld: Statement;
   readonly #bodyRoiPut: Statement;
   readonly #bodyRoiDel: Statement;
+  readonly #bodyRoiIns: Statement;
+  readonly #edgeIns: Statement;
+  readonly #roiConnIns: Statement;
   readonly #roi: Statement;
   readonly #roiConn: Statement;
   readonly #roiConnDel: Statement;
@@ -31,6 +34,9 @@ export class DeltaWriter {
     this.#body = db.prepare('UPDATE derived.bodies SET pre = pre + ?, post = post + ? WHERE bid = ?');
     this.#bodyRoiOld = db.prepare('SELECT r.slot, b.pre, b.post FROM derived.body_roi b JOIN derived.rois r ON r.rid = b.rid WHERE b.bid = ?').raw(true).safeIntegers(false);
     this.#bodyRoiPut = db.prepare('INSERT OR REPLACE INTO derived.body_roi (bid, rid, pre, post) VALUES (?, ?, ?, ?)');
+    this.#bodyRoiIns = db.prepare('INSERT INTO derived.body_roi (bid, rid, pre, post) VALUES (?, ?, ?, ?)');
+    this.#edgeIns = db.prepare('INSERT INTO derived.edges (pre_bid, post_bid, n) VALUES (?, ?, ?)');
+    this.#roiConnIns = db.prepare('INSERT INTO derived.roi_conn (ctx_id, a_rid, b_rid, connections, bodies) VALUES (?, ?, ?, ?, ?)');
     this.#bodyRoiDel = db.prepare('DELETE FROM derived.body_roi WHERE bid = ? AND rid = ?');
     this.#roi = db.prepare(
       'UPDATE derived.rois SET pre = pre + ?, post = post + ?, bodies_pre = bodies_pre + ?, bodies_post = bodies_post + ?, bodies = bodies + ? WHERE rid = ?',
@@ -51,6 +57,10 @@ export class DeltaWriter {
    * so no old values are read.
    */
   apply(ctxId: number, rids: readonly number[], d: Delta, fresh: boolean, now = Date.now()): void {
+    if (fresh) {
+      this.#applyFresh(ctxId, rids, d, now);
+      return;
+    }
     const R = rids.length;
     this.#ctx.run(d.pre, d.post, d.preNoBody, d.postNoBody, now, ctxId);
     for (const [bid, [p, q]] of d.bodies) if (p !== 0 || q !== 0) this.#body.run(p, q, bid);
@@ -121,5 +131,45 @@ export class DeltaWriter {
         if (n < 0) this.#edgeDel.run(pre, post);
       }
     }
+  }
+
+  /**
+   * A full build: every table of the ctx is empty, so plain INSERTs in primary-key order (b-tree
+   * appends), and the body-level numbers straight from each body's final ROI counts.
+   */
+  #applyFresh(ctxId: number, rids: readonly number[], d: Delta, now: number): void {
+    const R = rids.length;
+    this.#ctx.run(d.pre, d.post, d.preNoBody, d.postNoBody, now, ctxId);
+    const byKey = <V>(m: Map<number, V>) => [...m].sort((a, b) => a[0] - b[0]);
+    for (const [bid, [p, q]] of byKey(d.bodies)) if (p !== 0 || q !== 0) this.#body.run(p, q, bid);
+    const bodiesPre = new Float64Array(R), bodiesPost = new Float64Array(R), bodiesAny = new Float64Array(R);
+    const connBodies = new Map<number, number>();
+    const ridOrder = rids.map((rid, slot) => [rid, slot] as const).sort((a, b) => a[0] - b[0]);
+    for (const [bid, m] of byKey(d.bodyRoi)) {
+      const pres: number[] = [], posts: number[] = [];
+      for (const [rid, slot] of ridOrder) {
+        const c = m.get(slot);
+        if (!c || (c[0] === 0 && c[1] === 0)) continue;
+        this.#bodyRoiIns.run(bid, rid, c[0], c[1]);
+        if (c[0] > 0) {
+          bodiesPre[slot]!++;
+          pres.push(slot);
+        }
+        if (c[1] > 0) {
+          bodiesPost[slot]!++;
+          posts.push(slot);
+        }
+        bodiesAny[slot]!++;
+      }
+      for (const a of posts) for (const b of pres) connBodies.set(a * R + b, (connBodies.get(a * R + b) ?? 0) + 1);
+    }
+    for (let s = 0; s < R; s++) this.#roi.run(d.roiPre[s]!, d.roiPost[s]!, bodiesPre[s]!, bodiesPost[s]!, bodiesAny[s]!, rids[s]!);
+    const cells = new Set<number>([...d.roiConn.keys(), ...connBodies.keys()]);
+    const ordered = [...cells].map((k) => [rids[Math.floor(k / R)]!, rids[k % R]!, k] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [a, b, k] of ordered) {
+      const c = d.roiConn.get(k) ?? 0, n = connBodies.get(k) ?? 0;
+      if (c !== 0 || n !== 0) this.#roiConnIns.run(ctxId, a, b, c, n);
+    }
+    for (const [pre, m] of byKey(d.edges)) for (const [post, n] of byKey(m)) if (n !== 0) this.#edgeIns.run(pre, post, n);
   }
 }

@@ -3,9 +3,10 @@
  *
  * Steps (each a sequential read of the cache's own key order):
  *  1. clear the ctx's rows; write its ROI rows (slots, names, hierarchy, primary flags);
- *  2. body rows: every annotated body, then every body some synapse element maps to
- *     (element → its supervoxel → sv_map → body), with their full-text rows;
- *  3. synapse elements in (z, y, x) order → `syn` rows (sid, kind, bid), ROI slots from the RoiIndex;
+ *  2. body rows for every annotated body, with their full-text rows;
+ *  3. one pass over the synapse elements in (z, y, x) order: position, kind, body (element → its
+ *     supervoxel → sv_map → body; bodies met for the first time get their rows), relationships →
+ *     `syn` rows (sid, kind, bid); ROI slots from the RoiIndex;
  *  4. relationships: each T-bar's PreSynTo and each PSD's PostSynTo, resolved to sids by binary
  *     search over the sorted positions (targets that are not cached become placeholder rows), merged
  *     into `conn` (decl bits say which side named the pair);
@@ -14,22 +15,28 @@
  * (≈1 M synapse elements in tens of seconds on a busy 2-core machine).
  */
 import type { Database } from 'better-sqlite3';
-import { u64ToDb } from '../cache/u64';
 import { DeltaWriter } from './apply';
 import { ANNOTATION_SELECT, BodyRows, bodyMeta, type AnnotationFields } from './body-rows';
 import type { CtxConfig } from './context';
 import type { CtxState } from './ctx-state';
 import { loadRoiIndex, loadRoiMeta } from './ctx-state';
 import { Delta, type SynState } from './delta';
-import { DERIVED_TABLES } from './schema';
+import { BULK_INDEXES, DERIVED_TABLES } from './schema';
 
 const REL_BYTES = 13;
 const REL_PRESYNTO = 0;
 const REL_POSTSYNTO = 1;
-const STORED_ZERO = u64ToDb(0n);
 
 /** Deletes every derived row of a ctx (its ctx row included). */
 export function clearCtx(db: Database, ctxId: number): void {
+  const others = db.prepare('SELECT count(*) FROM derived.ctx WHERE id <> ?').pluck().safeIntegers(false).get(ctxId) as number;
+  if (others === 0) {
+    // The only ctx: empty whole tables (SQLite's truncate path) instead of deleting row by row.
+    for (const t of DERIVED_TABLES) db.prepare(`DELETE FROM derived.${t}`).run();
+    db.prepare("INSERT INTO derived.fts_sub (fts_sub) VALUES ('delete-all')").run();
+    db.prepare("INSERT INTO derived.fts_word (fts_word) VALUES ('delete-all')").run();
+    return;
+  }
   for (const t of DERIVED_TABLES) {
     switch (t) {
       case 'conn':
@@ -76,6 +83,15 @@ class Ints {
 export function buildCtx(db: Database, config: CtxConfig, now = Date.now()): CtxState {
   const old = db.prepare('SELECT id FROM derived.ctx WHERE node_id = ?').pluck().safeIntegers(false).get(config.nodeId) as number | undefined;
   if (old !== undefined) clearCtx(db, old);
+  for (const i of BULK_INDEXES) db.prepare(`DROP INDEX IF EXISTS derived.${i.name}`).run();
+  try {
+    return fill(db, config, now);
+  } finally {
+    for (const i of BULK_INDEXES) db.exec(i.sql.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS').replace('CREATE UNIQUE INDEX', 'CREATE UNIQUE INDEX IF NOT EXISTS'));
+  }
+}
+
+function fill(db: Database, config: CtxConfig, now: number): CtxState {
   const ctxId = Number(
     db.prepare('INSERT INTO derived.ctx (node_id, config, built_at, updated_at) VALUES (?, ?, ?, ?)').run(config.nodeId, JSON.stringify(config), now, now).lastInsertRowid,
   );
@@ -87,56 +103,79 @@ export function buildCtx(db: Database, config: CtxConfig, now = Date.now()): Ctx
   const roiIndex = loadRoiIndex(db, config, rids, meta.map((m) => m.instanceId));
   const state: CtxState = { id: ctxId, config, rids, roiIndex };
 
-  // 2. Bodies: annotated ones, then those with synapse elements.
+  // 2. Bodies with an annotation. A body is keyed in memory by the two 32-bit halves of its stored
+  // form (hi signed, lo unsigned), so the element pass below needs no BigInt per row.
   const bodies = new BodyRows(db, ctxId, config.nodeId, config.annotations);
+  const bidOf = new Map<number, Map<number, number>>();
+  const remember = (hi: number, lo: number, bid: number) => {
+    let m = bidOf.get(hi);
+    if (!m) bidOf.set(hi, (m = new Map()));
+    m.set(lo, bid);
+  };
   if (config.annotations !== null) {
     const rows = db
       .prepare(`SELECT body, ${ANNOTATION_SELECT} FROM main.body_annotations WHERE instance_id = ? AND node_id = ?`)
       .safeIntegers(true)
       .all(config.annotations, config.nodeId) as Array<AnnotationFields & { body: bigint }>;
-    for (const r of rows) bodies.insert(r.body, bodyMeta(r));
+    for (const r of rows) remember(Number(r.body >> 32n), Number(r.body & 0xffffffffn), bodies.insert(r.body, bodyMeta(r)));
   }
   const S = config.synapses;
   const L = config.labelmap;
   if (S === null) return state;
-  if (L !== null) {
-    const synBodies = db
-      .prepare(
-        `SELECT DISTINCT m.body FROM main.elements e
-         JOIN main.element_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x AND s.labelmap_id = ?
-         JOIN main.sv_map m ON m.instance_id = ? AND m.node_id = e.node_id AND m.sv = s.sv
-         WHERE e.instance_id = ? AND e.node_id = ? AND e.kind IN (0, 1) AND m.body <> ?`,
-      )
-      .pluck()
-      .safeIntegers(true)
-      .all(L, L, S, config.nodeId, STORED_ZERO) as bigint[];
-    const find = db.prepare('SELECT 1 FROM derived.bodies WHERE ctx_id = ? AND body = ?').pluck();
-    const missing: bigint[] = [];
-    for (const b of synBodies) if (find.get(ctxId, b) === undefined) missing.push(b);
-    for (const b of missing) bodies.insert(b, bodyMeta(null));
-  }
 
-  // 3. Synapse elements, sorted by (z, y, x): the primary key order of main.elements.
+  // 3. One pass over the synapse elements in (z, y, x) order (main.elements' key order): position,
+  // kind, body (element → supervoxel → sv_map), and the relationships each declares.
   const zs = new Ints(1 << 16), ys = new Ints(1 << 16), xs = new Ints(1 << 16), kinds = new Ints(1 << 16), bids = new Ints(1 << 16);
+  const relOwner = new Ints(1 << 16), relBit = new Ints(1 << 16), relX = new Ints(1 << 16), relY = new Ints(1 << 16), relZ = new Ints(1 << 16);
+  const newBodies: Array<[number, number]> = [];
+  const ZERO_HI = -(2 ** 31); // body 0 (stored −2^63): the supervoxel is gone at this node
   const stream = db
     .prepare(
-      `SELECT e.z, e.y, e.x, e.kind, b.bid FROM main.elements e
+      `SELECT e.z, e.y, e.x, e.kind, e.rels, m.body >> 32, m.body & 4294967295 FROM main.elements e
        LEFT JOIN main.element_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x AND s.labelmap_id = ?
        LEFT JOIN main.sv_map m ON m.instance_id = ? AND m.node_id = e.node_id AND m.sv = s.sv
-       LEFT JOIN derived.bodies b ON b.ctx_id = ? AND b.body = m.body AND m.body <> ?
        WHERE e.instance_id = ? AND e.node_id = ? AND e.kind IN (0, 1)
        ORDER BY e.z, e.y, e.x`,
     )
     .raw(true)
     .safeIntegers(false);
-  for (const [z, y, x, kind, bid] of stream.iterate(L ?? -1, L ?? -1, ctxId, STORED_ZERO, S, config.nodeId) as Iterable<[number, number, number, number, number | null]>) {
+  const rows = stream.iterate(L ?? -1, L ?? -1, S, config.nodeId) as Iterable<[number, number, number, number, Buffer | null, number | null, number | null]>;
+  for (const [z, y, x, kind, rels, hi, lo] of rows) {
+    const i = zs.n;
     zs.push(z);
     ys.push(y);
     xs.push(x);
     kinds.push(kind);
-    bids.push(bid ?? -1);
+    let bid = -1;
+    if (hi !== null && lo !== null && !(hi === ZERO_HI && lo === 0)) {
+      let m = bidOf.get(hi);
+      if (!m) bidOf.set(hi, (m = new Map()));
+      let b = m.get(lo);
+      if (b === undefined) {
+        b = -2 - newBodies.length; // a body row to create after the pass
+        newBodies.push([hi, lo]);
+        m.set(lo, b);
+      }
+      bid = b;
+    }
+    bids.push(bid);
+    if (!rels) continue;
+    for (let o = 0; o + REL_BYTES <= rels.length; o += REL_BYTES) {
+      const rel = rels[o]!;
+      if ((kind === 0 && rel === REL_PRESYNTO) || (kind === 1 && rel === REL_POSTSYNTO)) {
+        relOwner.push(i);
+        relBit.push(kind === 0 ? 1 : 2);
+        relX.push(rels.readInt32LE(o + 1));
+        relY.push(rels.readInt32LE(o + 5));
+        relZ.push(rels.readInt32LE(o + 9));
+      }
+    }
   }
   const n = zs.n;
+  // Bodies that only synapses name get their rows now (no annotation: nothing else to read).
+  const created = newBodies.map(([hi, lo]) => bodies.insert(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)), bodyMeta(null)));
+  for (let i = 0; i < n; i++) if (bids.a[i]! < -1) bids.a[i] = created[-2 - bids.a[i]!]!;
+
   const sidBase = db.prepare('SELECT ifnull(max(sid), 0) FROM derived.syn').pluck().safeIntegers(false).get() as number;
   const insSyn = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, ?, ?)');
   for (let i = 0; i < n; i++) {
@@ -171,35 +210,19 @@ export function buildCtx(db: Database, config: CtxConfig, now = Date.now()): Ctx
     }
     return sid;
   };
-  let keys = new BigInt64Array(1 << 16);
-  let nk = 0;
-  const pushKey = (pre: number, post: number, bit: number) => {
-    if (nk === keys.length) {
-      const b = new BigInt64Array(keys.length * 2);
-      b.set(keys);
-      keys = b;
-    }
-    keys[nk++] = (BigInt(pre) << 34n) | (BigInt(post) << 2n) | BigInt(bit);
-  };
-  const rels = db
-    .prepare('SELECT kind, rels FROM main.elements WHERE instance_id = ? AND node_id = ? AND kind IN (0, 1) ORDER BY z, y, x')
-    .raw(true)
-    .safeIntegers(false);
-  let i = 0;
-  for (const [kind, buf] of rels.iterate(S, config.nodeId) as Iterable<[number, Buffer | null]>) {
-    const sid = sidBase + 1 + i++;
-    if (!buf) continue;
-    for (let o = 0; o + REL_BYTES <= buf.length; o += REL_BYTES) {
-      const rel = buf[o]!;
-      if (kind === 0 && rel === REL_PRESYNTO) pushKey(sid, sidOf(buf.readInt32LE(o + 1), buf.readInt32LE(o + 5), buf.readInt32LE(o + 9)), 1);
-      else if (kind === 1 && rel === REL_POSTSYNTO) pushKey(sidOf(buf.readInt32LE(o + 1), buf.readInt32LE(o + 5), buf.readInt32LE(o + 9)), sid, 2);
-    }
+  const nk = relOwner.n;
+  const keys = new BigInt64Array(nk);
+  for (let r = 0; r < nk; r++) {
+    const own = sidBase + 1 + relOwner.a[r]!;
+    const other = sidOf(relX.a[r]!, relY.a[r]!, relZ.a[r]!);
+    const bit = relBit.a[r]!;
+    const [pre, post] = bit === 1 ? [own, other] : [other, own];
+    keys[r] = (BigInt(pre) << 34n) | (BigInt(post) << 2n) | BigInt(bit);
   }
-  if (i !== n) throw new Error(`the synapse elements changed while the derived tables were built (${i} ≠ ${n})`);
   const insPlaceholder = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, NULL, NULL)');
   placeholderPos.forEach(([x, y, z], j) => insPlaceholder.run(sidBase + 1 + n + j, ctxId, z, y, x));
 
-  const sorted = keys.subarray(0, nk).sort();
+  const sorted = keys.sort();
   const insConn = db.prepare('INSERT INTO derived.conn (pre_sid, post_sid, decl) VALUES (?, ?, ?)');
   const delta = new Delta(rids.length);
   // ROI slots of every element, computed once (CSR).

@@ -134,3 +134,11 @@ CREATE VIRTUAL TABLE derived.fts_word USING fts5(
 
 /** Tables holding per-ctx rows, in the order a ctx is cleared (children first). */
 export const DERIVED_TABLES = ['conn', 'syn', 'body_roi', 'edges', 'roi_conn', 'bodies', 'rois', 'ctx'] as const;
+
+/**
+ * Secondary indexes a full build drops and re-creates around its bulk inserts (sorting once beats
+ * millions of random b-tree inserts). The ones the build itself reads (bodies_id, rois_*) stay.
+ */
+export const BULK_INDEXES: ReadonlyArray<{ name: string; sql: string }> = [...DERIVED_DDL.matchAll(/CREATE (?:UNIQUE )?INDEX derived\.(\w+) ON [^;]+;/g)]
+  .map((m) => ({ name: m[1]!, sql: m[0] }))
+  .filter((i) => !['bodies_id', 'rois_name', 'rois_slot'].includes(i.name));

@@ -33,21 +33,43 @@ interface RoiInfo {
   rid: number;
   name: string;
   primary: boolean;
+  bodiesPre: number;
+  bodiesPost: number;
 }
 
 export function roisOf(db: Database, ctxId: number): Map<string, RoiInfo> {
-  const rows = db.prepare('SELECT rid, name, is_primary FROM derived.rois WHERE ctx_id = ? ORDER BY ord').safeIntegers(false).all(ctxId) as Array<{
-    rid: number;
-    name: string;
-    is_primary: number;
-  }>;
-  return new Map(rows.map((r) => [r.name, { rid: r.rid, name: r.name, primary: r.is_primary === 1 }]));
+  const rows = db
+    .prepare('SELECT rid, name, is_primary, bodies_pre, bodies_post FROM derived.rois WHERE ctx_id = ? ORDER BY ord')
+    .safeIntegers(false)
+    .all(ctxId) as Array<{ rid: number; name: string; is_primary: number; bodies_pre: number; bodies_post: number }>;
+  return new Map(rows.map((r) => [r.name, { rid: r.rid, name: r.name, primary: r.is_primary === 1, bodiesPre: r.bodies_pre, bodiesPost: r.bodies_post }]));
+}
+
+function roiOf(rois: Map<string, RoiInfo>, name: string): RoiInfo {
+  const r = rois.get(name);
+  if (!r) throw new SearchSyntaxError(`unknown ROI "${name.slice(0, 100)}" (not synced at this node)`);
+  return r;
 }
 
 function ridOf(rois: Map<string, RoiInfo>, name: string): number {
-  const r = rois.get(name);
-  if (!r) throw new SearchSyntaxError(`unknown ROI "${name.slice(0, 100)}" (not synced at this node)`);
-  return r.rid;
+  return roiOf(rois, name).rid;
+}
+
+/** "At least `min` pre (or post) in one of `rids`"; `size` estimates how many bodies pass (for choosing a driver). */
+interface RoiTerm {
+  rids: number[];
+  col: 'pre' | 'post';
+  min: number;
+  size: number;
+}
+
+function roiTermSql(t: RoiTerm, form: 'in' | 'exists'): { sql: string; params: unknown[] } {
+  const one = t.rids.length === 1;
+  const rid = one ? t.rids[0] : JSON.stringify(t.rids);
+  const ridCond = (alias: string) => (one ? `${alias}rid = ?` : `${alias}rid IN (SELECT value FROM json_each(?))`);
+  return form === 'in'
+    ? { sql: `b.bid IN (SELECT bid FROM derived.body_roi WHERE ${ridCond('')} AND ${t.col} >= ?)`, params: [rid, t.min] }
+    : { sql: `EXISTS (SELECT 1 FROM derived.body_roi r WHERE r.bid = b.bid AND ${ridCond('r.')} AND r.${t.col} >= ?)`, params: [rid, t.min] };
 }
 
 interface Segment {
@@ -60,10 +82,14 @@ interface Segment {
 export interface PlannedQuery {
   cte: string | null;
   cteParams: unknown[];
+  /** Filters every statement shares (ctx, status, min counts, ROI terms in their row form). */
   where: string[];
   params: unknown[];
+  /** The total: FROM and extra WHERE of the COUNT (driven by the most selective ROI term when there is one). */
+  total: { from: string; where: string[]; params: unknown[] };
+  /** Ordered parts of the result; with two, `counted` says which one is counted (the other is total − it). */
   segments: Segment[];
-  hasTier: boolean;
+  counted: number;
 }
 
 function textHits(db: Database, ctxId: number, text: string): { sql: string; params: unknown[] } | null {
@@ -119,53 +145,77 @@ function textHits(db: Database, ctxId: number, text: string): { sql: string; par
 /** Plans the statements of a query (exported for the query-plan tests). */
 export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map<string, RoiInfo>): PlannedQuery {
   const hits = q.text === undefined ? null : textHits(db, ctxId, q.text);
-  const where: string[] = ['b.ctx_id = ?'];
-  const params: unknown[] = [ctxId];
+  const base: string[] = ['b.ctx_id = ?'];
+  const baseParams: unknown[] = [ctxId];
   if (q.statuses && q.statuses.length > 0) {
-    where.push('b.status_key IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(q.statuses));
+    base.push('b.status_key IN (SELECT value FROM json_each(?))');
+    baseParams.push(JSON.stringify(q.statuses));
   }
   if (q.minPre !== undefined && q.minPre > 0) {
-    where.push('b.pre >= ?');
-    params.push(q.minPre);
+    base.push('b.pre >= ?');
+    baseParams.push(q.minPre);
   }
   if (q.minPost !== undefined && q.minPost > 0) {
-    where.push('b.post >= ?');
-    params.push(q.minPost);
+    base.push('b.post >= ?');
+    baseParams.push(q.minPost);
   }
+  const terms: RoiTerm[] = [];
   for (const [filter, col] of [
     [q.inputRois, 'post'],
     [q.outputRois, 'pre'],
   ] as const) {
     if (!filter || filter.rois.length === 0) continue;
     const min = Math.max(1, filter.min ?? 1);
-    const rids = [...new Set(filter.rois.map((n) => ridOf(rois, n)))];
-    if (filter.mode === 'any' && rids.length > 1) {
-      where.push(`b.bid IN (SELECT bid FROM derived.body_roi WHERE rid IN (SELECT value FROM json_each(?)) AND ${col} >= ?)`);
-      params.push(JSON.stringify(rids), min);
-    } else {
-      for (const rid of rids) {
-        where.push(`b.bid IN (SELECT bid FROM derived.body_roi WHERE rid = ? AND ${col} >= ?)`);
-        params.push(rid, min);
-      }
+    const infos = [...new Map(filter.rois.map((n) => [n, roiOf(rois, n)])).values()];
+    const size = (r: RoiInfo) => (col === 'pre' ? r.bodiesPre : r.bodiesPost);
+    if (filter.mode === 'any') terms.push({ rids: infos.map((r) => r.rid), col, min, size: infos.reduce((s2, r) => s2 + size(r), 0) });
+    else for (const r of infos) terms.push({ rids: [r.rid], col, min, size: size(r) });
+  }
+  // Rows: with text the hits drive (a primary-key probe per hit for each ROI term); without, the sort
+  // index drives and ROI terms are sets probed per index entry.
+  const where = [...base];
+  const params = [...baseParams];
+  for (const t of terms) {
+    const x = roiTermSql(t, hits ? 'exists' : 'in');
+    where.push(x.sql);
+    params.push(...x.params);
+  }
+  const from = hits ? 'hits h CROSS JOIN derived.bodies b ON b.bid = h.bid' : 'derived.bodies b';
+  // The total: without text but with ROI terms, driven by the term that passes the fewest bodies.
+  let total: PlannedQuery['total'] = { from, where: [], params: [] };
+  let totalWhere = where, totalParams = params;
+  if (!hits && terms.length > 0) {
+    const driver = terms.toSorted((a, b) => a.size - b.size)[0]!;
+    const one = driver.rids.length === 1;
+    total = {
+      from: `(SELECT ${one ? 'bid' : 'DISTINCT bid'} FROM derived.body_roi WHERE ${one ? 'rid = ?' : 'rid IN (SELECT value FROM json_each(?))'} AND ${driver.col} >= ?) d CROSS JOIN derived.bodies b ON b.bid = d.bid`,
+      where: [],
+      params: [one ? driver.rids[0] : JSON.stringify(driver.rids), driver.min],
+    };
+    totalWhere = [...base];
+    totalParams = [...baseParams];
+    for (const t of terms) {
+      if (t === driver) continue;
+      const x = roiTermSql(t, 'in');
+      totalWhere.push(x.sql);
+      totalParams.push(...x.params);
     }
   }
+  total = { from: total.from, where: totalWhere, params: [...total.params, ...totalParams] };
 
   const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
+  const up = q.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const key = q.sort?.key ?? (hits ? 'rank' : 'post');
-  const from = hits ? 'derived.bodies b JOIN hits h ON h.bid = b.bid' : 'derived.bodies b';
   const one = (order: string): Segment[] => [{ from, where: [], params: [], order }];
   let segments: Segment[];
-  // Ascending keys keep their natural direction; DESC reverses the whole index order (ties included).
-  const d = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
+  let counted = 0;
+  // Each ORDER BY is the key order of one index, ties included, so a window is read off the index.
   switch (key) {
     case 'rank':
-      segments = hits
-        ? [{ from, where: [], params: [], order: `h.tier ${q.sort?.dir === 'desc' ? 'DESC' : 'ASC'}, b.pre + b.post DESC, b.body ASC` }]
-        : one(`b.post DESC, b.pre DESC, b.status_key DESC, b.bid DESC`);
+      segments = hits ? one(`h.tier ${up}, b.pre + b.post DESC, b.body ASC`) : one('b.post DESC, b.pre DESC, b.status_key DESC, b.bid DESC');
       break;
     case 'bodyId':
-      segments = one(`b.body ${q.sort?.dir === 'desc' ? 'DESC' : 'ASC'}`);
+      segments = one(`b.body ${up}`);
       break;
     case 'pre':
       segments = one(`b.pre ${dir}, b.post ${dir}, b.status_key ${dir}, b.bid ${dir}`);
@@ -174,61 +224,61 @@ export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map
       segments = one(`b.post ${dir}, b.pre ${dir}, b.status_key ${dir}, b.bid ${dir}`);
       break;
     case 'type':
-    case 'instance': {
-      const asc = q.sort?.dir !== 'desc' ? 'ASC' : 'DESC';
+    case 'instance':
       segments = [
-        { from, where: [`b.${key} IS NOT NULL`], params: [], order: `b.${key} ${asc}, b.body ${asc}` },
-        { from, where: [`b.${key} IS NULL`], params: [], order: `b.${key} ${asc}, b.body ${asc}` },
+        { from, where: [`b.${key} IS NOT NULL`], params: [], order: `b.${key} ${up}, b.body ${up}` },
+        { from, where: [`b.${key} IS NULL`], params: [], order: `b.body ${up}` },
       ];
       break;
-    }
-    case 'status': {
-      const asc = q.sort?.dir !== 'desc' ? 'ASC' : 'DESC';
+    case 'status':
       segments = [
-        { from, where: ['b.status_rank IS NOT NULL'], params: [], order: `b.status_rank ${asc}, b.status_key ${asc}, b.body ${asc}` },
-        { from, where: ['b.status_rank IS NULL'], params: [], order: `b.status_rank ${asc}, b.status_key ${asc}, b.body ${asc}` },
+        { from, where: ['b.status_rank IS NOT NULL'], params: [], order: `b.status_rank ${up}, b.status_key ${up}, b.body ${up}` },
+        { from, where: ['b.status_rank IS NULL'], params: [], order: `b.status_key ${up}, b.body ${up}` },
       ];
       break;
-    }
     default: {
       const m = /^roi:(.+):(pre|post)$/.exec(key);
       if (!m) throw new SearchSyntaxError(`unknown sort key "${key.slice(0, 100)}"`);
       const rid = ridOf(rois, m[1]!);
       const col = m[2]!;
       const withRoi: Segment = {
-        from: `derived.body_roi so JOIN derived.bodies b ON b.bid = so.bid${hits ? ' JOIN hits h ON h.bid = b.bid' : ''}`,
+        from: hits ? `${from} CROSS JOIN derived.body_roi so ON so.bid = b.bid` : 'derived.body_roi so CROSS JOIN derived.bodies b ON b.bid = so.bid',
         where: ['so.rid = ?'],
         params: [rid],
-        order: `so.${col} ${d}, so.bid ${d}`,
+        order: hits ? `so.${col} ${dir}, b.bid ${dir}` : `so.${col} ${dir}, so.bid ${dir}`,
       };
       const without: Segment = {
         from,
         where: ['NOT EXISTS (SELECT 1 FROM derived.body_roi z WHERE z.bid = b.bid AND z.rid = ?)'],
         params: [rid],
-        order: `b.bid ${d}`,
+        order: `b.bid ${dir}`,
       };
-      segments = d === 'DESC' ? [withRoi, without] : [without, withRoi];
+      // Bodies with no synapse in the ROI count as 0: last when descending, first when ascending.
+      segments = dir === 'DESC' ? [withRoi, without] : [without, withRoi];
+      counted = dir === 'DESC' ? 0 : 1;
     }
   }
-  return {
-    cte: hits ? `WITH hits(bid, tier) AS (${hits.sql})` : null,
-    cteParams: hits?.params ?? [],
-    where,
-    params,
-    segments,
-    hasTier: hits !== null,
-  };
+  return { cte: hits ? `WITH hits(bid, tier) AS MATERIALIZED (${hits.sql})` : null, cteParams: hits?.params ?? [], where, params, total, segments, counted };
 }
 
 const COLS = 'b.bid, b.body, b.type, b.instance, b.status, b.status_rank, b.pre, b.post';
 
+/** SQL of one segment's window (rows) or size (count). */
 export function segmentSql(p: PlannedQuery, s: Segment, what: 'rows' | 'count'): { sql: string; params: unknown[] } {
   const where = [...p.where, ...s.where].join(' AND ');
   const sql =
     what === 'count'
       ? `${p.cte ?? ''} SELECT count(*) FROM ${s.from} WHERE ${where}`
       : `${p.cte ?? ''} SELECT ${COLS} FROM ${s.from} WHERE ${where} ORDER BY ${s.order} LIMIT ? OFFSET ?`;
-  return { sql, params: [...p.cteParams, ...p.params, ...s.params] };
+  // The segment's own parameters belong to its FROM (a join condition) or its WHERE terms, which come after the shared ones.
+  const fromParams = s.from.includes('?') ? s.params : [];
+  const whereParams = s.from.includes('?') ? [] : s.params;
+  return { sql, params: [...p.cteParams, ...fromParams, ...p.params, ...whereParams] };
+}
+
+/** SQL of the total. */
+export function totalSql(p: PlannedQuery): { sql: string; params: unknown[] } {
+  return { sql: `${p.cte ?? ''} SELECT count(*) FROM ${p.total.from} WHERE ${p.total.where.join(' AND ')}`, params: [...p.cteParams, ...p.total.params] };
 }
 
 interface RawRow {
@@ -242,13 +292,19 @@ interface RawRow {
   post: bigint;
 }
 
+function count(db: Database, x: { sql: string; params: unknown[] }): number {
+  return db.prepare(x.sql).pluck().safeIntegers(false).get(...x.params) as number;
+}
+
 /** Rows of a planned query in [offset, offset + limit) (limit Infinity = all), and the total. */
 function run(db: Database, p: PlannedQuery, offset: number, limit: number): { total: number; rows: RawRow[] } {
-  const counts = p.segments.map((s) => {
-    const { sql, params } = segmentSql(p, s, 'count');
-    return db.prepare(sql).pluck().safeIntegers(false).get(...params) as number;
-  });
-  const total = counts.reduce((a, b) => a + b, 0);
+  const total = count(db, totalSql(p));
+  const counts = [total];
+  if (p.segments.length === 2) {
+    const c = count(db, segmentSql(p, p.segments[p.counted]!, 'count'));
+    counts[p.counted] = c;
+    counts[1 - p.counted] = total - c;
+  }
   const rows: RawRow[] = [];
   let skip = offset;
   let want = limit;
