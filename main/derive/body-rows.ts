@@ -58,6 +58,7 @@ export class BodyRows {
   readonly #annotation: Statement;
   readonly #counts: Statement;
   readonly #delete: Statement;
+  readonly #count: Statement;
   readonly #ftsSubIns: Statement;
   readonly #ftsSubDel: Statement;
   readonly #ftsWordIns: Statement;
@@ -80,6 +81,7 @@ export class BodyRows {
     this.#annotation = db.prepare(`SELECT ${ANNOTATION_SELECT} FROM main.body_annotations WHERE instance_id = ? AND node_id = ? AND body = ?`).safeIntegers(false);
     this.#counts = db.prepare('SELECT pre, post, annotated FROM derived.bodies WHERE bid = ?').raw(true).safeIntegers(false);
     this.#delete = db.prepare('DELETE FROM derived.bodies WHERE bid = ?');
+    this.#count = db.prepare('UPDATE derived.ctx SET bodies = bodies + ? WHERE id = ?');
     this.#ftsSubIns = db.prepare('INSERT INTO derived.fts_sub (rowid, id, type, instance, other) VALUES (?, ?, ?, ?, ?)');
     this.#ftsSubDel = db.prepare('DELETE FROM derived.fts_sub WHERE rowid = ?');
     this.#ftsWordIns = db.prepare('INSERT INTO derived.fts_word (rowid, type, instance, other) VALUES (?, ?, ?, ?)');
@@ -102,6 +104,7 @@ export class BodyRows {
   insert(storedBody: bigint, m: BodyMeta): number {
     const bid = Number(this.#insert.run(this.ctxId, storedBody, m.annotated, m.type, m.instance, m.status, m.statusKey, m.statusRank, m.otherNames).lastInsertRowid);
     this.#index(bid, storedBody, m);
+    this.#count.run(1, this.ctxId);
     return bid;
   }
 
@@ -135,6 +138,7 @@ export class BodyRows {
     if (!r || r[0] !== 0 || r[1] !== 0 || r[2] !== 0) return false;
     this.#unindex(bid);
     this.#delete.run(bid);
+    this.#count.run(-1, this.ctxId);
     return true;
   }
 }

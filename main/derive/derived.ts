@@ -275,13 +275,14 @@ export class Derived {
     changes: { positions: Array<[number, number, number]>; supervoxels: bigint[]; bodies: bigint[] },
   ): UpdateReport & { rebuilt: boolean } {
     const updater = new CtxUpdater(this.db, state);
-    const positions = updater.touchedPositions(changes);
+    const touched = updater.touched(changes);
     const size = this.db.prepare('SELECT pre + post FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(state.id) as number;
-    if (positions.size > REBUILD_MIN && positions.size > size / 2) {
+    if (touched.size > REBUILD_MIN && touched.size > size / 2) {
       this.#states.set(state.config.nodeId, buildCtx(this.db, state.config));
-      return { elements: positions.size, bodies: 0, rebuilt: true };
+      return { elements: touched.size, bodies: 0, rebuilt: true };
     }
-    return { ...updater.apply(positions, changes.bodies), rebuilt: false };
+    const r = updater.apply(touched.elements, changes.bodies);
+    return { elements: r.elements + updater.moveBodies(touched.moved), bodies: r.bodies, rebuilt: false };
   }
 
   /**

@@ -30,9 +30,18 @@ export function otherNames(a: Pick<ParsedAnnotation, (typeof OTHER_NAME_FIELDS)[
   return parts.length ? parts.join(FIELD_SEP) : null;
 }
 
-/** Case- and diacritic-insensitive form used on both sides of a comparison. */
+const folded = new Map<string, string>();
+
+/** Case- and diacritic-insensitive form used on both sides of a comparison (memoised: names repeat). */
 export function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  let f = folded.get(s);
+  if (f === undefined) {
+    // oxlint-disable-next-line no-control-regex -- ASCII test
+    f = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    if (folded.size >= 100_000) folded.clear();
+    folded.set(s, f);
+  }
+  return f;
 }
 
 const ALNUM = /[\p{L}\p{N}]/u;

@@ -90,6 +90,11 @@ function bodyRow(db: Database, ctx: CtxRef, bodyId: bigint): BodyRow | null {
 
 const MESH_FORMATS = new Set(['ngmesh', 'draco', 'obj', 'ply']);
 
+function breakdownOf(db: Database, ctxId: number, bid: number) {
+  const d = new RowDetails(db, ctxId);
+  return d.breakdown(d.load([bid]).get(bid));
+}
+
 export function bodyDetail(db: Database, ctx: CtxRef & { config: CtxConfig }, bodyId: bigint): BodyDetail {
   const c = ctx.config;
   const row = bodyRow(db, ctx, bodyId);
@@ -138,7 +143,7 @@ export function bodyDetail(db: Database, ctx: CtxRef & { config: CtxConfig }, bo
     statusRank: row ? row.status_rank : null,
     pre: row?.pre ?? 0,
     post: row?.post ?? 0,
-    rois: row ? new RowDetails(db).breakdown(row.bid) : [],
+    rois: row ? breakdownOf(db, ctx.id, row.bid) : [],
     hasMesh: formats.some((f) => MESH_FORMATS.has(f)),
     hasSkeleton: formats.includes('swc'),
     labelszRank,

@@ -31,6 +31,7 @@ CREATE TABLE derived.ctx (
   post INTEGER NOT NULL DEFAULT 0,
   pre_no_body INTEGER NOT NULL DEFAULT 0,
   post_no_body INTEGER NOT NULL DEFAULT 0,
+  bodies INTEGER NOT NULL DEFAULT 0,
   built_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) STRICT;

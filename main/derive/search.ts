@@ -16,7 +16,7 @@
  * Per-row ROI columns and the primary-ROI breakdown are primary-key reads of body_roi for the
  * window's rows only.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { NeuronPage, NeuronQuery, NeuronRow, RoiCount } from '../../preload/api';
 import { u64FromDb, u64ToDb } from '../cache/u64';
 import { fold, ftsString, SUBSTRING_MIN, TIER_ID, TIER_ID_PREFIX, words } from './names';
@@ -80,8 +80,8 @@ interface Segment {
 }
 
 export interface PlannedQuery {
-  cte: string | null;
-  cteParams: unknown[];
+  /** With text: the statement that fills temp.search_hits (bid, tier) once per query. */
+  hits: { sql: string; params: unknown[] } | null;
   /** Filters every statement shares (ctx, status, min counts, ROI terms in their row form). */
   where: string[];
   params: unknown[];
@@ -90,6 +90,8 @@ export interface PlannedQuery {
   /** Ordered parts of the result; with two, `counted` says which one is counted (the other is total − it). */
   segments: Segment[];
   counted: number;
+  /** No text and no filter: the total is the ctx's body count. */
+  unfiltered: boolean;
 }
 
 function textHits(db: Database, ctxId: number, text: string): { sql: string; params: unknown[] } | null {
@@ -180,7 +182,7 @@ export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map
     where.push(x.sql);
     params.push(...x.params);
   }
-  const from = hits ? 'hits h CROSS JOIN derived.bodies b ON b.bid = h.bid' : 'derived.bodies b';
+  const from = hits ? 'temp.search_hits h CROSS JOIN derived.bodies b ON b.bid = h.bid' : 'derived.bodies b';
   // The total: without text but with ROI terms, driven by the term that passes the fewest bodies.
   let total: PlannedQuery['total'] = { from, where: [], params: [] };
   let totalWhere = where, totalParams = params;
@@ -258,7 +260,15 @@ export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map
       counted = dir === 'DESC' ? 0 : 1;
     }
   }
-  return { cte: hits ? `WITH hits(bid, tier) AS MATERIALIZED (${hits.sql})` : null, cteParams: hits?.params ?? [], where, params, total, segments, counted };
+  return {
+    hits: hits ? { sql: `INSERT INTO temp.search_hits (bid, tier) ${hits.sql}`, params: hits.params } : null,
+    where,
+    params,
+    total,
+    segments,
+    counted,
+    unfiltered: !hits && where.length === 1 && terms.length === 0,
+  };
 }
 
 const COLS = 'b.bid, b.body, b.type, b.instance, b.status, b.status_rank, b.pre, b.post';
@@ -268,17 +278,27 @@ export function segmentSql(p: PlannedQuery, s: Segment, what: 'rows' | 'count'):
   const where = [...p.where, ...s.where].join(' AND ');
   const sql =
     what === 'count'
-      ? `${p.cte ?? ''} SELECT count(*) FROM ${s.from} WHERE ${where}`
-      : `${p.cte ?? ''} SELECT ${COLS} FROM ${s.from} WHERE ${where} ORDER BY ${s.order} LIMIT ? OFFSET ?`;
-  // The segment's own parameters belong to its FROM (a join condition) or its WHERE terms, which come after the shared ones.
-  const fromParams = s.from.includes('?') ? s.params : [];
-  const whereParams = s.from.includes('?') ? [] : s.params;
-  return { sql, params: [...p.cteParams, ...fromParams, ...p.params, ...whereParams] };
+      ? `SELECT count(*) FROM ${s.from} WHERE ${where}`
+      : `SELECT ${COLS} FROM ${s.from} WHERE ${where} ORDER BY ${s.order} LIMIT ? OFFSET ?`;
+  return { sql, params: [...p.params, ...s.params] };
 }
 
 /** SQL of the total. */
 export function totalSql(p: PlannedQuery): { sql: string; params: unknown[] } {
-  return { sql: `${p.cte ?? ''} SELECT count(*) FROM ${p.total.from} WHERE ${p.total.where.join(' AND ')}`, params: [...p.cteParams, ...p.total.params] };
+  return { sql: `SELECT count(*) FROM ${p.total.from} WHERE ${p.total.where.join(' AND ')}`, params: p.total.params };
+}
+
+const hitTables = new WeakSet<Database>();
+
+/** Fills temp.search_hits for a planned text query (a TEMP table: works on read-only connections too). */
+export function fillHits(db: Database, p: PlannedQuery): void {
+  if (!p.hits) return;
+  if (!hitTables.has(db)) {
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS search_hits (bid INTEGER PRIMARY KEY, tier INTEGER NOT NULL)');
+    hitTables.add(db);
+  }
+  db.prepare('DELETE FROM temp.search_hits').run();
+  db.prepare(p.hits.sql).run(...p.hits.params);
 }
 
 interface RawRow {
@@ -297,8 +317,11 @@ function count(db: Database, x: { sql: string; params: unknown[] }): number {
 }
 
 /** Rows of a planned query in [offset, offset + limit) (limit Infinity = all), and the total. */
-function run(db: Database, p: PlannedQuery, offset: number, limit: number): { total: number; rows: RawRow[] } {
-  const total = count(db, totalSql(p));
+function run(db: Database, ctxId: number, p: PlannedQuery, offset: number, limit: number): { total: number; rows: RawRow[] } {
+  fillHits(db, p);
+  const total = p.unfiltered
+    ? (db.prepare('SELECT bodies FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(ctxId) as number)
+    : count(db, totalSql(p));
   const counts = [total];
   if (p.segments.length === 2) {
     const c = count(db, segmentSql(p, p.segments[p.counted]!, 'count'));
@@ -325,36 +348,47 @@ function run(db: Database, p: PlannedQuery, offset: number, limit: number): { to
   return { total, rows };
 }
 
+/** ROI counts of bodies, read in one statement for a whole window. */
 export class RowDetails {
-  readonly #cell;
-  readonly #breakdown;
-  constructor(db: Database) {
-    this.#cell = db.prepare('SELECT pre, post FROM derived.body_roi WHERE bid = ? AND rid = ?').raw(true).safeIntegers(false);
-    this.#breakdown = db
-      .prepare('SELECT r.name, br.pre, br.post FROM derived.body_roi br JOIN derived.rois r ON r.rid = br.rid WHERE br.bid = ? AND r.is_primary = 1')
-      .raw(true)
-      .safeIntegers(false);
+  readonly #byBody: Statement;
+  readonly #roiName: Map<number, { name: string; primary: boolean }>;
+  constructor(db: Database, ctxId: number) {
+    this.#byBody = db.prepare('SELECT bid, rid, pre, post FROM derived.body_roi WHERE bid IN (SELECT value FROM json_each(?))').raw(true).safeIntegers(false);
+    const rows = db.prepare('SELECT rid, name, is_primary FROM derived.rois WHERE ctx_id = ?').raw(true).safeIntegers(false).all(ctxId) as Array<[number, string, number]>;
+    this.#roiName = new Map(rows.map(([rid, name, p]) => [rid, { name, primary: p === 1 }]));
   }
 
-  cell(bid: number, rid: number): { pre: number; post: number } {
-    const r = this.#cell.get(bid, rid) as [number, number] | undefined;
-    return r ? { pre: r[0], post: r[1] } : { pre: 0, post: 0 };
+  /** bid → rid → counts, for the given bodies. */
+  load(bids: readonly number[]): Map<number, Map<number, { pre: number; post: number }>> {
+    const out = new Map<number, Map<number, { pre: number; post: number }>>();
+    for (let i = 0; i < bids.length; i += 5000) {
+      for (const [bid, rid, pre, post] of this.#byBody.iterate(JSON.stringify(bids.slice(i, i + 5000))) as Iterable<[number, number, number, number]>) {
+        let m = out.get(bid);
+        if (!m) out.set(bid, (m = new Map()));
+        m.set(rid, { pre, post });
+      }
+    }
+    return out;
   }
 
   /** Primary ROIs of a body, largest (pre + post) first, then by name. */
-  breakdown(bid: number): RoiCount[] {
-    return (this.#breakdown.all(bid) as Array<[string, number, number]>)
-      .map(([roi, pre, post]) => ({ roi, pre, post }))
-      .toSorted((a, b) => b.pre + b.post - (a.pre + a.post) || (a.roi < b.roi ? -1 : a.roi > b.roi ? 1 : 0));
+  breakdown(counts: Map<number, { pre: number; post: number }> | undefined): RoiCount[] {
+    const out: RoiCount[] = [];
+    for (const [rid, c] of counts ?? []) {
+      const r = this.#roiName.get(rid);
+      if (r?.primary) out.push({ roi: r.name, pre: c.pre, post: c.post });
+    }
+    return out.sort((a, b) => b.pre + b.post - (a.pre + a.post) || (a.roi < b.roi ? -1 : a.roi > b.roi ? 1 : 0));
   }
 }
 
-function toRows(db: Database, raw: RawRow[], columns: Array<[string, number]>): NeuronRow[] {
-  const details = new RowDetails(db);
+function toRows(db: Database, ctxId: number, raw: RawRow[], columns: Array<[string, number]>): NeuronRow[] {
+  const details = new RowDetails(db, ctxId);
+  const counts = details.load(raw.map((r) => Number(r.bid)));
   return raw.map((r) => {
-    const bid = Number(r.bid);
+    const c = counts.get(Number(r.bid));
     const rois: NeuronRow['rois'] = {};
-    for (const [name, rid] of columns) rois[name] = details.cell(bid, rid);
+    for (const [name, rid] of columns) rois[name] = c?.get(rid) ?? { pre: 0, post: 0 };
     return {
       bodyId: u64FromDb(r.body).toString(),
       type: r.type,
@@ -364,7 +398,7 @@ function toRows(db: Database, raw: RawRow[], columns: Array<[string, number]>): 
       pre: Number(r.pre),
       post: Number(r.post),
       rois,
-      roiBreakdown: details.breakdown(bid),
+      roiBreakdown: details.breakdown(c),
     };
   });
 }
@@ -376,8 +410,8 @@ export function searchNeurons(db: Database, ctx: CtxRef, q: NeuronQuery): Neuron
   const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit ?? DEFAULT_LIMIT));
   const columns = (q.roiColumns ?? []).map((n) => [n, ridOf(rois, n)] as [string, number]);
   const plan = planQuery(db, ctx.id, q, rois);
-  const { total, rows } = run(db, plan, offset, limit);
-  return { total, offset, rows: toRows(db, rows, columns), tookMs: performance.now() - t0 };
+  const { total, rows } = run(db, ctx.id, plan, offset, limit);
+  return { total, offset, rows: toRows(db, ctx.id, rows, columns), tookMs: performance.now() - t0 };
 }
 
 /** RFC 4180 field; text that a spreadsheet would run as a formula gets a leading apostrophe. */
@@ -393,10 +427,10 @@ export function neuronsCsv(db: Database, ctx: CtxRef, q: NeuronQuery): string {
   const rois = roisOf(db, ctx.id);
   const columns = (q.roiColumns ?? []).map((n) => [n, ridOf(rois, n)] as [string, number]);
   const plan = planQuery(db, ctx.id, q, rois);
-  const { rows } = run(db, plan, 0, Infinity);
+  const { rows } = run(db, ctx.id, plan, 0, Infinity);
   const header = ['Body ID', 'Type', 'Instance', 'Status', 'Pre', 'Post', ...columns.flatMap(([n]) => [`${n} pre`, `${n} post`]), 'Primary ROIs (pre/post)'];
   const lines = [header.map(csvField).join(',')];
-  for (const r of toRows(db, rows, columns)) {
+  for (const r of toRows(db, ctx.id, rows, columns)) {
     lines.push(
       [
         r.bodyId,

@@ -61,6 +61,11 @@ export class CtxUpdater {
   readonly #clearPost3: Statement;
   readonly #declare: Statement;
   readonly #referenced: Statement;
+  readonly #svBody: Statement;
+  readonly #synsAt: Statement;
+  readonly #synsById: Statement;
+  readonly #pairsOfMany: Statement;
+  readonly #synSetBid: Statement;
   readonly #bodies: BodyRows;
   readonly #writer: DeltaWriter;
 
@@ -97,21 +102,118 @@ export class CtxUpdater {
       .prepare('SELECT EXISTS (SELECT 1 FROM derived.conn WHERE pre_sid = ?) OR EXISTS (SELECT 1 FROM derived.conn WHERE post_sid = ?)')
       .pluck()
       .safeIntegers(false);
+    this.#svBody = db.prepare('SELECT body FROM main.sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?').pluck().safeIntegers(true);
+    this.#synsAt = db
+      .prepare(
+        `SELECT s.sid, s.kind, s.bid, s.x, s.y, s.z FROM json_each(?) j
+         CROSS JOIN derived.syn s ON s.ctx_id = ? AND s.z = j.value ->> 2 AND s.y = j.value ->> 1 AND s.x = j.value ->> 0`,
+      )
+      .raw(true)
+      .safeIntegers(false);
+    this.#synsById = db.prepare('SELECT s.sid, s.kind, s.bid, s.x, s.y, s.z FROM json_each(?) j CROSS JOIN derived.syn s ON s.sid = j.value').raw(true).safeIntegers(false);
+    this.#pairsOfMany = db
+      .prepare(
+        `SELECT c.pre_sid, c.post_sid FROM json_each(?) j CROSS JOIN derived.conn c ON c.pre_sid = j.value
+         UNION SELECT c.pre_sid, c.post_sid FROM json_each(?) j CROSS JOIN derived.conn c ON c.post_sid = j.value`,
+      )
+      .raw(true)
+      .safeIntegers(false);
+    this.#synSetBid = db.prepare('UPDATE derived.syn SET bid = ? WHERE sid = ?');
     this.#bodies = new BodyRows(db, state.id, c.nodeId, c.annotations);
     this.#writer = new DeltaWriter(db);
   }
 
-  /** Positions the changes touch (element positions plus the elements of changed supervoxels). */
-  touchedPositions(changes: StoredChanges): Map<string, [number, number, number]> {
+  /**
+   * What the changes touch: positions of changed elements (full re-read), and the elements lying in
+   * changed supervoxels (only their body can have changed), minus those already in the first set.
+   */
+  touched(changes: StoredChanges): { elements: Map<string, [number, number, number]>; moved: Array<{ sv: bigint; positions: Array<[number, number, number]> }>; size: number } {
     const c = this.#s.config;
-    const out = new Map<string, [number, number, number]>();
-    for (const [x, y, z] of changes.positions) out.set(`${z},${y},${x}`, [x, y, z]);
+    const elements = new Map<string, [number, number, number]>();
+    for (const [x, y, z] of changes.positions) elements.set(`${z},${y},${x}`, [x, y, z]);
+    const moved: Array<{ sv: bigint; positions: Array<[number, number, number]> }> = [];
+    let size = elements.size;
     if (c.synapses !== null && c.labelmap !== null) {
       for (const sv of changes.supervoxels) {
-        for (const [x, y, z] of this.#svPositions.iterate(c.synapses, c.nodeId, sv, c.labelmap) as Iterable<[number, number, number]>) out.set(`${z},${y},${x}`, [x, y, z]);
+        const positions = (this.#svPositions.all(c.synapses, c.nodeId, sv, c.labelmap) as Array<[number, number, number]>).filter(([x, y, z]) => !elements.has(`${z},${y},${x}`));
+        if (positions.length === 0) continue;
+        moved.push({ sv, positions });
+        size += positions.length;
       }
     }
-    return out;
+    return { elements, moved, size };
+  }
+
+  /**
+   * Supervoxels whose body changed (merge, cleave, split): only the bodies of their elements change,
+   * never the elements or their connections, so this moves each element's body contributions and
+   * its connections' partner edges from the old body to the new one, in batched reads.
+   */
+  moveBodies(moved: ReadonlyArray<{ sv: bigint; positions: ReadonlyArray<readonly [number, number, number]> }>, now = Date.now()): number {
+    const s = this.#s;
+    const c = s.config;
+    if (moved.length === 0 || c.labelmap === null) return 0;
+    const delta = new Delta(s.rids.length);
+    const known = new Map<number, Known>();
+    const slotsAt = (x: number, y: number, z: number): number[] => {
+      const out: number[] = [];
+      s.roiIndex.slotsAt(x, y, z, out);
+      return out;
+    };
+    const touchedBids = new Set<number>();
+    const changed: Array<{ sid: number; bid: number | null }> = [];
+    for (const { sv, positions } of moved) {
+      const body = this.#svBody.get(c.labelmap, c.nodeId, sv) as bigint | undefined;
+      const bid = body === undefined || body === STORED_ZERO ? null : this.#bodies.ensure(body);
+      for (let i = 0; i < positions.length; i += 2000) {
+        const batch = positions.slice(i, i + 2000);
+        for (const [sid, kind, old, x, y, z] of this.#synsAt.iterate(JSON.stringify(batch), s.id) as Iterable<[number, number | null, number | null, number, number, number]>) {
+          if (kind === null || old === bid) continue;
+          known.set(sid, { sid, kind: kind as 0 | 1, bid: old, slots: slotsAt(x, y, z) });
+          changed.push({ sid, bid });
+          if (old !== null) touchedBids.add(old);
+        }
+      }
+      if (bid !== null) touchedBids.add(bid);
+    }
+    if (changed.length === 0) return 0;
+    // Every connection of a moved element, and the state of the other end.
+    const sids = changed.map((x) => x.sid);
+    const pairs = new Map<string, [number, number]>();
+    for (let i = 0; i < sids.length; i += 2000) {
+      const list = JSON.stringify(sids.slice(i, i + 2000));
+      for (const p of this.#pairsOfMany.iterate(list, list) as Iterable<[number, number]>) pairs.set(`${p[0]}:${p[1]}`, p);
+    }
+    const missing = new Set<number>();
+    for (const [a, b] of pairs.values()) {
+      if (!known.has(a)) missing.add(a);
+      if (!known.has(b)) missing.add(b);
+    }
+    const ms = [...missing];
+    for (let i = 0; i < ms.length; i += 2000) {
+      for (const [sid, kind, bid, x, y, z] of this.#synsById.iterate(JSON.stringify(ms.slice(i, i + 2000))) as Iterable<[number, number | null, number | null, number, number, number]>) {
+        known.set(sid, { sid, kind: kind as 0 | 1 | null, bid, slots: slotsAt(x, y, z) });
+      }
+    }
+    const retractAssert = (sign: number) => {
+      for (const { sid } of changed) {
+        const k = known.get(sid)!;
+        delta.syn(k, k.slots, k.slots.length, sign);
+      }
+      for (const [a, b] of pairs.values()) {
+        const t = known.get(a)!, p = known.get(b)!;
+        delta.pair(t, t.slots, t.slots.length, p, p.slots, p.slots.length, sign);
+      }
+    };
+    retractAssert(-1);
+    for (const { sid, bid } of changed) {
+      known.get(sid)!.bid = bid;
+      this.#synSetBid.run(bid, sid);
+    }
+    retractAssert(1);
+    this.#writer.apply(s.id, s.rids, delta, false, now);
+    for (const bid of touchedBids) this.#bodies.deleteIfEmpty(bid);
+    return changed.length;
   }
 
   apply(positions: Map<string, [number, number, number]>, annotated: Iterable<bigint>, now = Date.now()): UpdateReport {

@@ -26,6 +26,8 @@ export interface FixtureParams {
   /** Edge of the cubic volume in voxels. */
   size: number;
   annotatedFraction: number;
+  /** Of the annotated bodies (the largest ones first), the fraction that are named neurons (default 0.3). */
+  namedFraction?: number;
   /** Commit every this many rows (the bench writes millions). */
   batch?: number;
 }
@@ -157,19 +159,33 @@ export function seedFixtureRepo(cache: Cache): FixtureIds {
   });
 }
 
-export function annotationJson(rng: Rng, body: bigint): string {
-  const type = rng.pick(TYPES);
-  const side = rng.pick(['L', 'R']);
-  const fields: Record<string, unknown> = {
-    type,
-    instance: `${type}(PB0${rng.int(1, 9)})_${side}${rng.int(1, 8)}`,
-    status: rng.pick(STATUSES),
-    class: rng.chance(0.5) ? 'CX' : 'MB',
-    'primary neurite': `PDM${rng.int(10, 30)}`,
-    user: 'fixture',
-  };
-  if (rng.chance(0.1)) delete fields.type;
-  if (rng.chance(0.05)) fields.status = undefined;
+/** Procedural type names (hemibrain-like: neuropil prefix + number), so most types have few bodies. */
+const PREFIXES = ['SMP', 'SLP', 'CL', 'LC', 'MBON', 'PAM', 'PFN', 'FB', 'ER', 'LAL', 'AVLP', 'PVLP', 'WED', 'VES', 'IB', 'CRE', 'SIP', 'DN', 'AOTU', 'PLP'];
+export const TYPE_POOL = PREFIXES.flatMap((p) => Array.from({ length: 150 }, (_, i) => `${p}${String(i + 1).padStart(3, '0')}`));
+
+/**
+ * A body annotation. `named`: a neuron with type, instance, class and primary neurite (1 in 10 of a
+ * few famous types, else one of TYPE_POOL's 3000); otherwise an orphan fragment with a status only,
+ * as most annotated bodies of real data are.
+ */
+export function annotationJson(rng: Rng, body: bigint, named = true): string {
+  let fields: Record<string, unknown>;
+  if (named) {
+    const type = rng.chance(0.1) ? rng.pick(TYPES) : rng.pick(TYPE_POOL);
+    const side = rng.pick(['L', 'R']);
+    fields = {
+      type,
+      instance: rng.chance(0.3) ? `${type}(PB0${rng.int(1, 9)})_${side}${rng.int(1, 8)}` : `${type}_${side}`,
+      status: rng.pick(STATUSES),
+      class: rng.chance(0.5) ? 'CX' : 'MB',
+      'primary neurite': `PDM${rng.int(10, 30)}`,
+      user: 'fixture',
+    };
+    if (rng.chance(0.1)) delete fields.type;
+    if (rng.chance(0.05)) fields.status = undefined;
+  } else {
+    fields = { status: rng.pick(['Orphan', 'Orphan', 'Unimportant', 'Not examined', 'Orphan hotknife', '']), user: 'fixture' };
+  }
   return `{"bodyid":${body},${JSON.stringify(fields).slice(1)}`;
 }
 
@@ -280,9 +296,10 @@ export function buildFixture(cache: Cache, p: FixtureParams): Fixture {
 
   // Body annotations for a fraction of the bodies (big ones first, like real data), plus some bodies with no synapses.
   const annotated = bodies.filter((_, i) => i < p.bodies * p.annotatedFraction);
+  const named = annotated.length * (p.namedFraction ?? 0.3);
   for (let i = 0; i < annotated.length; i += batch) {
     cache.write(() => {
-      for (const b of annotated.slice(i, i + batch)) putAnnotation(cache, ids, N, b, annotationJson(rng, b));
+      annotated.slice(i, i + batch).forEach((b, j) => putAnnotation(cache, ids, N, b, annotationJson(rng, b, i + j < named)));
     });
   }
 

@@ -9,7 +9,8 @@ import { unpackSpans } from '../../main/cache/region-stores';
 import { u64FromDb } from '../../main/cache/u64';
 
 export interface Snapshot {
-  totals: { pre: number; post: number };
+  /** synapse elements, and the number of body rows (bodies with a synapse or an annotation) */
+  totals: { pre: number; post: number; bodies: number };
   /** decimal body id → counts and names */
   bodies: Record<string, { pre: number; post: number; type: string | null; instance: string | null; status: string | null }>;
   /** "body|roi" → counts */
@@ -78,7 +79,7 @@ export function oracle(db: Database, ids: OracleIds): Snapshot {
     return b === undefined || b === 0n ? null : b.toString();
   };
 
-  const snap: Snapshot = { totals: { pre: 0, post: 0 }, bodies: {}, bodyRoi: {}, rois: {}, roiConn: {}, edges: {} };
+  const snap: Snapshot = { totals: { pre: 0, post: 0, bodies: 0 }, bodies: {}, bodyRoi: {}, rois: {}, roiConn: {}, edges: {} };
   for (const name of roiBlocks.keys()) snap.rois[name] = { pre: 0, post: 0, bodiesPre: 0, bodiesPost: 0, bodies: 0 };
   const ann = db
     .prepare('SELECT body, type, instance, status FROM main.body_annotations WHERE instance_id = ? AND node_id = ?')
@@ -120,6 +121,7 @@ export function oracle(db: Database, ids: OracleIds): Snapshot {
     const bt = bodyAt(...t), bq = bodyAt(...q);
     if (bt !== null && bq !== null) snap.edges[`${bt}|${bq}`] = (snap.edges[`${bt}|${bq}`] ?? 0) + 1;
   }
+  snap.totals.bodies = Object.keys(snap.bodies).length;
   // Body-level ROI numbers.
   const postIn = new Map<string, Set<string>>();
   const preIn = new Map<string, Set<string>>();
@@ -148,8 +150,8 @@ export function oracle(db: Database, ids: OracleIds): Snapshot {
 
 /** The same shape, read from the derived tables of a ctx. */
 export function derivedSnapshot(db: Database, ctxId: number): Snapshot {
-  const ctx = db.prepare('SELECT pre, post FROM derived.ctx WHERE id = ?').safeIntegers(false).get(ctxId) as { pre: number; post: number };
-  const snap: Snapshot = { totals: { pre: ctx.pre, post: ctx.post }, bodies: {}, bodyRoi: {}, rois: {}, roiConn: {}, edges: {} };
+  const ctx = db.prepare('SELECT pre, post, bodies FROM derived.ctx WHERE id = ?').safeIntegers(false).get(ctxId) as { pre: number; post: number; bodies: number };
+  const snap: Snapshot = { totals: { pre: ctx.pre, post: ctx.post, bodies: ctx.bodies }, bodies: {}, bodyRoi: {}, rois: {}, roiConn: {}, edges: {} };
   const idOf = new Map<number, string>();
   for (const r of db.prepare('SELECT bid, body, pre, post, type, instance, status FROM derived.bodies WHERE ctx_id = ?').safeIntegers(true).all(ctxId) as Array<{
     bid: bigint;
