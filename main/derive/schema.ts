@@ -53,6 +53,7 @@ CREATE TABLE derived.rois (
 ) STRICT;
 CREATE UNIQUE INDEX derived.rois_name ON rois(ctx_id, name);
 CREATE UNIQUE INDEX derived.rois_slot ON rois(ctx_id, slot);
+CREATE INDEX derived.rois_ord ON rois(ctx_id, ord);
 
 CREATE TABLE derived.syn (
   sid INTEGER PRIMARY KEY,
@@ -142,4 +143,4 @@ export const DERIVED_TABLES = ['conn', 'syn', 'body_roi', 'edges', 'roi_conn', '
  */
 export const BULK_INDEXES: ReadonlyArray<{ name: string; sql: string }> = [...DERIVED_DDL.matchAll(/CREATE (?:UNIQUE )?INDEX derived\.(\w+) ON [^;]+;/g)]
   .map((m) => ({ name: m[1]!, sql: m[0] }))
-  .filter((i) => !['bodies_id', 'rois_name', 'rois_slot'].includes(i.name));
+  .filter((i) => !['bodies_id', 'rois_name', 'rois_slot', 'rois_ord'].includes(i.name));

@@ -88,7 +88,10 @@ export class CtxUpdater {
       .raw(true)
       .safeIntegers(true);
     this.#svPositions = db
-      .prepare('SELECT x, y, z FROM main.element_svs WHERE instance_id = ? AND node_id = ? AND sv = ? AND labelmap_id = ?')
+      // INDEXED BY: without ANALYZE statistics SQLite prefers the primary-key prefix (instance, node), i.e.
+      // every element of the instance, over this index (a WITHOUT ROWID table's secondary index costs a
+      // key lookup per row for labelmap_id). The query-plan test pins it.
+      .prepare('SELECT x, y, z FROM main.element_svs INDEXED BY element_svs_sv WHERE instance_id = ? AND node_id = ? AND sv = ? AND labelmap_id = ?')
       .raw(true)
       .safeIntegers(false);
     this.#pairsOfPre = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE pre_sid = ?').raw(true).safeIntegers(false);
