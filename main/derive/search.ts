@@ -35,14 +35,18 @@ interface RoiInfo {
   primary: boolean;
   bodiesPre: number;
   bodiesPost: number;
+  /** bodies with any synapse element in the ROI = its body_roi rows */
+  bodies: number;
 }
 
 export function roisOf(db: Database, ctxId: number): Map<string, RoiInfo> {
   const rows = db
-    .prepare('SELECT rid, name, is_primary, bodies_pre, bodies_post FROM derived.rois WHERE ctx_id = ? ORDER BY ord')
+    .prepare('SELECT rid, name, is_primary, bodies_pre, bodies_post, bodies FROM derived.rois WHERE ctx_id = ? ORDER BY ord')
     .safeIntegers(false)
-    .all(ctxId) as Array<{ rid: number; name: string; is_primary: number; bodies_pre: number; bodies_post: number }>;
-  return new Map(rows.map((r) => [r.name, { rid: r.rid, name: r.name, primary: r.is_primary === 1, bodiesPre: r.bodies_pre, bodiesPost: r.bodies_post }]));
+    .all(ctxId) as Array<{ rid: number; name: string; is_primary: number; bodies_pre: number; bodies_post: number; bodies: number }>;
+  return new Map(
+    rows.map((r) => [r.name, { rid: r.rid, name: r.name, primary: r.is_primary === 1, bodiesPre: r.bodies_pre, bodiesPost: r.bodies_post, bodies: r.bodies }]),
+  );
 }
 
 function roiOf(rois: Map<string, RoiInfo>, name: string): RoiInfo {
@@ -63,17 +67,30 @@ interface RoiTerm {
   size: number;
 }
 
-function roiTermSql(t: RoiTerm, form: 'in' | 'exists'): { sql: string; params: unknown[] } {
+/** A ROI term as a primary-key probe of body_roi for the body `bid` (an SQL expression). */
+function roiTermSql(t: RoiTerm, bid: string): { sql: string; params: unknown[] } {
   const one = t.rids.length === 1;
-  const rid = one ? t.rids[0] : JSON.stringify(t.rids);
-  const ridCond = (alias: string) => (one ? `${alias}rid = ?` : `${alias}rid IN (SELECT value FROM json_each(?))`);
-  return form === 'in'
-    ? { sql: `b.bid IN (SELECT bid FROM derived.body_roi WHERE ${ridCond('')} AND ${t.col} >= ?)`, params: [rid, t.min] }
-    : { sql: `EXISTS (SELECT 1 FROM derived.body_roi r WHERE r.bid = b.bid AND ${ridCond('r.')} AND r.${t.col} >= ?)`, params: [rid, t.min] };
+  return {
+    sql: `EXISTS (SELECT 1 FROM derived.body_roi r WHERE r.bid = ${bid} AND ${one ? 'r.rid = ?' : 'r.rid IN (SELECT value FROM json_each(?))'} AND r.${t.col} >= ?)`,
+    params: [one ? t.rids[0] : JSON.stringify(t.rids), t.min],
+  };
 }
+
+/** The bodies passing a ROI term, read off body_roi_post / body_roi_pre. */
+function driverSql(t: RoiTerm): { sql: string; params: unknown[] } {
+  const one = t.rids.length === 1;
+  return {
+    sql: `(SELECT ${one ? 'bid' : 'DISTINCT bid'} FROM derived.body_roi WHERE ${one ? 'rid = ?' : 'rid IN (SELECT value FROM json_each(?))'} AND ${t.col} >= ?) d`,
+    params: [one ? t.rids[0] : JSON.stringify(t.rids), t.min],
+  };
+}
+
+/** A count: known already, or a statement to run. */
+export type Count = { value: number } | { sql: string; params: unknown[] };
 
 interface Segment {
   from: string;
+  fromParams: unknown[];
   where: string[];
   params: unknown[];
   order: string;
@@ -82,16 +99,15 @@ interface Segment {
 export interface PlannedQuery {
   /** With text: the statement that fills temp.search_hits (bid, tier) once per query. */
   hits: { sql: string; params: unknown[] } | null;
-  /** Filters every statement shares (ctx, status, min counts, ROI terms in their row form). */
+  /** Filters every row statement shares (ctx, status, min counts, ROI terms as primary-key probes). */
   where: string[];
   params: unknown[];
-  /** The total: FROM and extra WHERE of the COUNT (driven by the most selective ROI term when there is one). */
-  total: { from: string; where: string[]; params: unknown[] };
-  /** Ordered parts of the result; with two, `counted` says which one is counted (the other is total − it). */
+  total: Count;
+  /** Ordered parts of the result; with two, `counted` is the one counted (the other is total − it). */
   segments: Segment[];
   counted: number;
-  /** No text and no filter: the total is the ctx's body count. */
-  unfiltered: boolean;
+  /** The counted segment's size when known without a statement. */
+  countedValue: number | null;
 }
 
 function textHits(db: Database, ctxId: number, text: string): { sql: string; params: unknown[] } | null {
@@ -173,91 +189,99 @@ export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map
     if (filter.mode === 'any') terms.push({ rids: infos.map((r) => r.rid), col, min, size: infos.reduce((s2, r) => s2 + size(r), 0) });
     else for (const r of infos) terms.push({ rids: [r.rid], col, min, size: size(r) });
   }
-  // Rows: with text the hits drive (a primary-key probe per hit for each ROI term); without, the sort
-  // index drives and ROI terms are sets probed per index entry.
+  const onlyCtx = base.length === 1;
+  const bodiesInCtx = db.prepare('SELECT bodies FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(ctxId) as number;
+  const driver = terms.length ? terms.toSorted((a, b) => a.size - b.size)[0]! : null;
+  // Rows. With text the hits drive. Without, the sort index drives and each ROI term is a primary-key
+  // probe per index entry, unless the most selective term passes under 1/20 of the bodies: then its
+  // body_roi range drives and the (few) rows are sorted.
+  const drive = !hits && driver !== null && driver.size * 20 < bodiesInCtx;
   const where = [...base];
   const params = [...baseParams];
   for (const t of terms) {
-    const x = roiTermSql(t, hits ? 'exists' : 'in');
+    if (drive && t === driver) continue;
+    const x = roiTermSql(t, 'b.bid');
     where.push(x.sql);
     params.push(...x.params);
   }
-  const from = hits ? 'temp.search_hits h CROSS JOIN derived.bodies b ON b.bid = h.bid' : 'derived.bodies b';
-  // The total: without text but with ROI terms, driven by the term that passes the fewest bodies.
-  let total: PlannedQuery['total'] = { from, where: [], params: [] };
-  let totalWhere = where, totalParams = params;
-  if (!hits && terms.length > 0) {
-    const driver = terms.toSorted((a, b) => a.size - b.size)[0]!;
-    const one = driver.rids.length === 1;
+  const drv = drive ? driverSql(driver!) : null;
+  const from = hits ? 'temp.search_hits h CROSS JOIN derived.bodies b ON b.bid = h.bid' : drv ? `${drv.sql} CROSS JOIN derived.bodies b ON b.bid = d.bid` : 'derived.bodies b';
+  const fromParams = drv ? drv.params : [];
+
+  // The total, by the cheapest exact route.
+  let total: Count;
+  if (hits) {
+    total = onlyCtx && terms.length === 0 ? { sql: 'SELECT count(*) FROM temp.search_hits', params: [] } : { sql: `SELECT count(*) FROM ${from} WHERE ${where.join(' AND ')}`, params };
+  } else if (!driver) {
+    total = onlyCtx ? { value: bodiesInCtx } : { sql: `SELECT count(*) FROM derived.bodies b WHERE ${base.join(' AND ')}`, params: baseParams };
+  } else if (onlyCtx && terms.length === 1 && driver.rids.length === 1 && driver.min === 1) {
+    const r = [...rois.values()].find((x) => x.rid === driver.rids[0])!;
+    total = { value: driver.col === 'pre' ? r.bodiesPre : r.bodiesPost };
+  } else {
+    const d = driverSql(driver);
+    const others = terms.filter((t) => t !== driver).map((t) => roiTermSql(t, 'd.bid'));
+    const conds = [...(onlyCtx ? [] : base), ...others.map((o) => o.sql)];
     total = {
-      from: `(SELECT ${one ? 'bid' : 'DISTINCT bid'} FROM derived.body_roi WHERE ${one ? 'rid = ?' : 'rid IN (SELECT value FROM json_each(?))'} AND ${driver.col} >= ?) d CROSS JOIN derived.bodies b ON b.bid = d.bid`,
-      where: [],
-      params: [one ? driver.rids[0] : JSON.stringify(driver.rids), driver.min],
+      sql: `SELECT count(*) FROM ${d.sql}${onlyCtx ? '' : ' CROSS JOIN derived.bodies b ON b.bid = d.bid'}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`,
+      params: [...d.params, ...(onlyCtx ? [] : baseParams), ...others.flatMap((o) => o.params)],
     };
-    totalWhere = [...base];
-    totalParams = [...baseParams];
-    for (const t of terms) {
-      if (t === driver) continue;
-      const x = roiTermSql(t, 'in');
-      totalWhere.push(x.sql);
-      totalParams.push(...x.params);
-    }
   }
-  total = { from: total.from, where: totalWhere, params: [...total.params, ...totalParams] };
 
   const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
   const up = q.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const key = q.sort?.key ?? (hits ? 'rank' : 'post');
-  const one = (order: string): Segment[] => [{ from, where: [], params: [], order }];
+  const seg = (order: string, extra: string[] = []): Segment => ({ from, fromParams, where: extra, params: [], order });
   let segments: Segment[];
   let counted = 0;
+  let countedValue: number | null = null;
   // Each ORDER BY is the key order of one index, ties included, so a window is read off the index.
   switch (key) {
     case 'rank':
-      segments = hits ? one(`h.tier ${up}, b.pre + b.post DESC, b.body ASC`) : one('b.post DESC, b.pre DESC, b.status_key DESC, b.bid DESC');
+      segments = [hits ? seg(`h.tier ${up}, b.pre + b.post DESC, b.body ASC`) : seg('b.post DESC, b.pre DESC, b.status_key DESC, b.bid DESC')];
       break;
     case 'bodyId':
-      segments = one(`b.body ${up}`);
+      segments = [seg(`b.body ${up}`)];
       break;
     case 'pre':
-      segments = one(`b.pre ${dir}, b.post ${dir}, b.status_key ${dir}, b.bid ${dir}`);
+      segments = [seg(`b.pre ${dir}, b.post ${dir}, b.status_key ${dir}, b.bid ${dir}`)];
       break;
     case 'post':
-      segments = one(`b.post ${dir}, b.pre ${dir}, b.status_key ${dir}, b.bid ${dir}`);
+      segments = [seg(`b.post ${dir}, b.pre ${dir}, b.status_key ${dir}, b.bid ${dir}`)];
       break;
     case 'type':
     case 'instance':
-      segments = [
-        { from, where: [`b.${key} IS NOT NULL`], params: [], order: `b.${key} ${up}, b.body ${up}` },
-        { from, where: [`b.${key} IS NULL`], params: [], order: `b.body ${up}` },
-      ];
+      // Named bodies are the minority: count them.
+      segments = [seg(`b.${key} ${up}, b.body ${up}`, [`b.${key} IS NOT NULL`]), seg(`b.body ${up}`, [`b.${key} IS NULL`])];
       break;
     case 'status':
-      segments = [
-        { from, where: ['b.status_rank IS NOT NULL'], params: [], order: `b.status_rank ${up}, b.status_key ${up}, b.body ${up}` },
-        { from, where: ['b.status_rank IS NULL'], params: [], order: `b.status_key ${up}, b.body ${up}` },
-      ];
+      // Unknown statuses are the minority: count them.
+      segments = [seg(`b.status_rank ${up}, b.status_key ${up}, b.body ${up}`, ['b.status_rank IS NOT NULL']), seg(`b.status_key ${up}, b.body ${up}`, ['b.status_rank IS NULL'])];
+      counted = 1;
       break;
     default: {
       const m = /^roi:(.+):(pre|post)$/.exec(key);
       if (!m) throw new SearchSyntaxError(`unknown sort key "${key.slice(0, 100)}"`);
-      const rid = ridOf(rois, m[1]!);
+      const roi = roiOf(rois, m[1]!);
       const col = m[2]!;
       const withRoi: Segment = {
         from: hits ? `${from} CROSS JOIN derived.body_roi so ON so.bid = b.bid` : 'derived.body_roi so CROSS JOIN derived.bodies b ON b.bid = so.bid',
+        fromParams: hits ? fromParams : [],
         where: ['so.rid = ?'],
-        params: [rid],
+        params: [roi.rid],
         order: hits ? `so.${col} ${dir}, b.bid ${dir}` : `so.${col} ${dir}, so.bid ${dir}`,
       };
-      const without: Segment = {
-        from,
-        where: ['NOT EXISTS (SELECT 1 FROM derived.body_roi z WHERE z.bid = b.bid AND z.rid = ?)'],
-        params: [rid],
-        order: `b.bid ${dir}`,
-      };
+      // With a driving ROI term the "with" segment keeps it as a probe (its FROM is body_roi).
+      if (drive) {
+        const x = roiTermSql(driver!, 'b.bid');
+        withRoi.where.push(x.sql);
+        withRoi.params.push(...x.params);
+      }
+      const without = seg(`b.bid ${dir}`, ['NOT EXISTS (SELECT 1 FROM derived.body_roi z WHERE z.bid = b.bid AND z.rid = ?)']);
+      without.params = [roi.rid];
       // Bodies with no synapse in the ROI count as 0: last when descending, first when ascending.
       segments = dir === 'DESC' ? [withRoi, without] : [without, withRoi];
       counted = dir === 'DESC' ? 0 : 1;
+      if (!hits && onlyCtx && terms.length === 0) countedValue = roi.bodies;
     }
   }
   return {
@@ -267,7 +291,7 @@ export function planQuery(db: Database, ctxId: number, q: NeuronQuery, rois: Map
     total,
     segments,
     counted,
-    unfiltered: !hits && where.length === 1 && terms.length === 0,
+    countedValue,
   };
 }
 
@@ -280,12 +304,7 @@ export function segmentSql(p: PlannedQuery, s: Segment, what: 'rows' | 'count'):
     what === 'count'
       ? `SELECT count(*) FROM ${s.from} WHERE ${where}`
       : `SELECT ${COLS} FROM ${s.from} WHERE ${where} ORDER BY ${s.order} LIMIT ? OFFSET ?`;
-  return { sql, params: [...p.params, ...s.params] };
-}
-
-/** SQL of the total. */
-export function totalSql(p: PlannedQuery): { sql: string; params: unknown[] } {
-  return { sql: `SELECT count(*) FROM ${p.total.from} WHERE ${p.total.where.join(' AND ')}`, params: p.total.params };
+  return { sql, params: [...s.fromParams, ...p.params, ...s.params] };
 }
 
 const hitTables = new WeakSet<Database>();
@@ -312,19 +331,17 @@ interface RawRow {
   post: bigint;
 }
 
-function count(db: Database, x: { sql: string; params: unknown[] }): number {
-  return db.prepare(x.sql).pluck().safeIntegers(false).get(...x.params) as number;
+function count(db: Database, x: Count): number {
+  return 'value' in x ? x.value : (db.prepare(x.sql).pluck().safeIntegers(false).get(...x.params) as number);
 }
 
 /** Rows of a planned query in [offset, offset + limit) (limit Infinity = all), and the total. */
-function run(db: Database, ctxId: number, p: PlannedQuery, offset: number, limit: number): { total: number; rows: RawRow[] } {
+function run(db: Database, p: PlannedQuery, offset: number, limit: number): { total: number; rows: RawRow[] } {
   fillHits(db, p);
-  const total = p.unfiltered
-    ? (db.prepare('SELECT bodies FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(ctxId) as number)
-    : count(db, totalSql(p));
+  const total = count(db, p.total);
   const counts = [total];
   if (p.segments.length === 2) {
-    const c = count(db, segmentSql(p, p.segments[p.counted]!, 'count'));
+    const c = p.countedValue ?? count(db, segmentSql(p, p.segments[p.counted]!, 'count'));
     counts[p.counted] = c;
     counts[1 - p.counted] = total - c;
   }
@@ -410,7 +427,7 @@ export function searchNeurons(db: Database, ctx: CtxRef, q: NeuronQuery): Neuron
   const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit ?? DEFAULT_LIMIT));
   const columns = (q.roiColumns ?? []).map((n) => [n, ridOf(rois, n)] as [string, number]);
   const plan = planQuery(db, ctx.id, q, rois);
-  const { total, rows } = run(db, ctx.id, plan, offset, limit);
+  const { total, rows } = run(db, plan, offset, limit);
   return { total, offset, rows: toRows(db, ctx.id, rows, columns), tookMs: performance.now() - t0 };
 }
 
@@ -427,7 +444,7 @@ export function neuronsCsv(db: Database, ctx: CtxRef, q: NeuronQuery): string {
   const rois = roisOf(db, ctx.id);
   const columns = (q.roiColumns ?? []).map((n) => [n, ridOf(rois, n)] as [string, number]);
   const plan = planQuery(db, ctx.id, q, rois);
-  const { rows } = run(db, ctx.id, plan, 0, Infinity);
+  const { rows } = run(db, plan, 0, Infinity);
   const header = ['Body ID', 'Type', 'Instance', 'Status', 'Pre', 'Post', ...columns.flatMap(([n]) => [`${n} pre`, `${n} post`]), 'Primary ROIs (pre/post)'];
   const lines = [header.map(csvField).join(',')];
   for (const r of toRows(db, ctx.id, rows, columns)) {

@@ -8,7 +8,7 @@
  * bodies (and a few autapses); relationships written on both sides, on one side only, and pointing
  * at positions with no element; elements without a supervoxel, supervoxels without a mapping, a
  * supervoxel mapped to body 0; Note elements in the synapse instance; overlapping ROIs (a super-ROI
- * over two primaries, a sub-ROI of one) described by roi_data; statuses known and unknown.
+ * over two primaries, a sub-ROI of one, a tiny one) described by roi_data; statuses known and unknown.
  */
 import { parseBodyAnnotation } from '../../main/cache/body-annotation-store';
 import type { Cache } from '../../main/cache/index';
@@ -109,12 +109,14 @@ export function fixtureRois(size: number): Record<string, RoiSpan[]> {
   // Super-ROI = EB ∪ FB; sub-ROI = the lower half (in y) of FB.
   out.CX = [...out.EB!, ...out.FB!].toSorted((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
   out.FBl1 = out.FB!.filter((s) => s[1] <= Math.floor(0.25 * grid));
+  // A tiny ROI (4 × 4 × 4 blocks, not primary): few bodies, so a filter on it is driven by its rows.
+  out.NO = [0, 1, 2, 3].flatMap((z) => [0, 1, 2, 3].map((y) => [z, y, 0, 3] as RoiSpan));
   return out;
 }
 
 export const ROI_HIERARCHY = {
   name: 'fixture',
-  children: [{ name: 'CX', children: [{ name: 'EB' }, { name: 'FB', children: [{ name: 'FBl1' }] }] }, { name: 'PB' }, { name: 'AL(R)' }, { name: "a'L(L)" }],
+  children: [{ name: 'CX', children: [{ name: 'EB' }, { name: 'FB', children: [{ name: 'FBl1' }] }, { name: 'NO' }] }, { name: 'PB' }, { name: 'AL(R)' }, { name: "a'L(L)" }],
 };
 export const PRIMARY_ROIS = ['EB', 'FB', 'PB', 'AL(R)', "a'L(L)"];
 

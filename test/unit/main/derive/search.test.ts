@@ -281,6 +281,7 @@ describe('statuses, rois, roiConnectivity, body, partners', () => {
       ['FBl1', 'FB'],
       ['PB', null],
       ['AL(R)', null],
+      ['NO', null],
       ["a'L(L)", null],
     ]);
   });
