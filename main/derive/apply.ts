@@ -12,6 +12,11 @@ import type { Delta } from './delta';
 
 type Counts = Map<number, [number, number]>;
 
+/** A map's entries in key order (rows inserted in primary-key order append to their b-tree). */
+function byKey<V>(m: Map<number, V>): Array<[number, V]> {
+  return [...m].toSorted((a, b) => a[0] - b[0]);
+}
+
 export class DeltaWriter {
   readonly #ctx: Statement;
   readonly #body: Statement;
@@ -140,11 +145,10 @@ export class DeltaWriter {
   #applyFresh(ctxId: number, rids: readonly number[], d: Delta, now: number): void {
     const R = rids.length;
     this.#ctx.run(d.pre, d.post, d.preNoBody, d.postNoBody, now, ctxId);
-    const byKey = <V>(m: Map<number, V>) => [...m].sort((a, b) => a[0] - b[0]);
     for (const [bid, [p, q]] of byKey(d.bodies)) if (p !== 0 || q !== 0) this.#body.run(p, q, bid);
     const bodiesPre = new Float64Array(R), bodiesPost = new Float64Array(R), bodiesAny = new Float64Array(R);
     const connBodies = new Map<number, number>();
-    const ridOrder = rids.map((rid, slot) => [rid, slot] as const).sort((a, b) => a[0] - b[0]);
+    const ridOrder = rids.map((rid, slot) => [rid, slot] as const).toSorted((a, b) => a[0] - b[0]);
     for (const [bid, m] of byKey(d.bodyRoi)) {
       const pres: number[] = [], posts: number[] = [];
       for (const [rid, slot] of ridOrder) {
@@ -165,7 +169,7 @@ export class DeltaWriter {
     }
     for (let s = 0; s < R; s++) this.#roi.run(d.roiPre[s]!, d.roiPost[s]!, bodiesPre[s]!, bodiesPost[s]!, bodiesAny[s]!, rids[s]!);
     const cells = new Set<number>([...d.roiConn.keys(), ...connBodies.keys()]);
-    const ordered = [...cells].map((k) => [rids[Math.floor(k / R)]!, rids[k % R]!, k] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const ordered = [...cells].map((k) => [rids[Math.floor(k / R)]!, rids[k % R]!, k] as const).toSorted((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (const [a, b, k] of ordered) {
       const c = d.roiConn.get(k) ?? 0, n = connBodies.get(k) ?? 0;
       if (c !== 0 || n !== 0) this.#roiConnIns.run(ctxId, a, b, c, n);

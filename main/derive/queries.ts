@@ -173,7 +173,7 @@ export function partners(db: Database, ctx: CtxRef, bodyId: bigint, direction: '
       : `SELECT b.body, b.type, b.instance, b.status, e.n FROM derived.edges e JOIN derived.bodies b ON b.bid = e.post_bid WHERE e.pre_bid = ?`;
   const rows = db.prepare(sql).raw(true).safeIntegers(true).all(row.bid) as Array<[bigint, string | null, string | null, string | null, bigint]>;
   return rows
-    .map(([body, type, instance, status, n]) => ({ bodyId: u64FromDb(body).toString(), type, instance, status, connections: Number(n), body: u64FromDb(body) }))
-    .toSorted((a, b) => b.connections - a.connections || (a.body < b.body ? -1 : a.body > b.body ? 1 : 0))
-    .map(({ body: _, ...p }) => p);
+    .map(([body, type, instance, status, n]) => ({ id: u64FromDb(body), type, instance, status, connections: Number(n) }))
+    .toSorted((a, b) => b.connections - a.connections || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((p) => ({ bodyId: p.id.toString(), type: p.type, instance: p.instance, status: p.status, connections: p.connections }));
 }

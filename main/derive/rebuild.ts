@@ -222,6 +222,8 @@ function fill(db: Database, config: CtxConfig, now: number): CtxState {
   const insPlaceholder = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, NULL, NULL)');
   placeholderPos.forEach(([x, y, z], j) => insPlaceholder.run(sidBase + 1 + n + j, ctxId, z, y, x));
 
+  // In place: the key array can hold tens of millions of entries.
+  // oxlint-disable-next-line unicorn/no-array-sort
   const sorted = keys.sort();
   const insConn = db.prepare('INSERT INTO derived.conn (pre_sid, post_sid, decl) VALUES (?, ?, ?)');
   const delta = new Delta(rids.length);

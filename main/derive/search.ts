@@ -395,7 +395,7 @@ export class RowDetails {
       const r = this.#roiName.get(rid);
       if (r?.primary) out.push({ roi: r.name, pre: c.pre, post: c.post });
     }
-    return out.sort((a, b) => b.pre + b.post - (a.pre + a.post) || (a.roi < b.roi ? -1 : a.roi > b.roi ? 1 : 0));
+    return out.toSorted((a, b) => b.pre + b.post - (a.pre + a.post) || (a.roi < b.roi ? -1 : a.roi > b.roi ? 1 : 0));
   }
 }
 

@@ -44,7 +44,6 @@ export interface UpdateReport {
 }
 
 export class CtxUpdater {
-  readonly #db: Database;
   readonly #s: CtxState;
   readonly #synAt: Statement;
   readonly #synById: Statement;
@@ -70,7 +69,6 @@ export class CtxUpdater {
   readonly #writer: DeltaWriter;
 
   constructor(db: Database, state: CtxState) {
-    this.#db = db;
     this.#s = state;
     const c = state.config;
     this.#synAt = db.prepare('SELECT sid, kind, bid FROM derived.syn WHERE ctx_id = ? AND z = ? AND y = ? AND x = ?').raw(true).safeIntegers(false);

@@ -79,7 +79,7 @@ const QUERIES: NeuronQuery[] = [
 
 describe('searchNeurons against a brute-force filter of independent counts', () => {
   for (const q of QUERIES) {
-    it(JSON.stringify(q), () => {
+    it(`query ${JSON.stringify(q)}`, () => {
       const got = all(q);
       const ids = expected(q);
       expect(got.total).toBe(ids.length);
@@ -95,9 +95,9 @@ describe('searchNeurons against a brute-force filter of independent counts', () 
       };
       const vals = got.rows.map(value);
       // Non-empty values in order, empty ones (null type / unknown status) after them.
-      const firstNull = vals.indexOf(null);
-      if (firstNull >= 0) expect(vals.slice(firstNull).every((v) => v === null)).toBe(true);
-      const present = (firstNull >= 0 ? vals.slice(0, firstNull) : vals) as Array<number | string>;
+      const firstNull = vals.indexOf(null) < 0 ? vals.length : vals.indexOf(null);
+      expect(vals.slice(firstNull).every((v) => v === null)).toBe(true);
+      const present = vals.slice(0, firstNull) as Array<number | string>;
       for (let i = 1; i < present.length; i++) expect(sign * (present[i]! < present[i - 1]! ? -1 : present[i]! > present[i - 1]! ? 1 : 0)).toBeGreaterThanOrEqual(0);
     });
   }
