@@ -1,0 +1,381 @@
+/**
+ * Decoders of the DVID compressed label Block (layout in label-block-layout.ts) into
+ * (a) the palette form (deduplicated labels + a Uint16/Uint32 index per voxel) and
+ * (b) full uint64 voxels, written as Uint32 lane pairs so no voxel ever becomes a BigInt.
+ *
+ * Both validate the whole structure first (parseLabelBlockLayout), then walk the sub-blocks once:
+ * Ns = 0 → label 0, Ns = 1 → one label for 512 voxels, Ns ≥ 2 → unpack the values into a 512-entry
+ * scratch and map them through a per-sub-block lookup table (local index → output value).
+ */
+import { FormatError } from './format-error';
+import { BITS_FOR, parseLabelBlockLayout, readTableLanes, type LabelBlockLayout } from './label-block-layout';
+import type { LabelBlockDecodeOptions, LabelBlockPalette, LabelVolume } from './label-block-types';
+import { unpackSubblock } from './label-block-unpack';
+import { LaneIdMap, lanesOf } from './u64-lanes';
+
+const FORMAT = 'label-block';
+
+// Scratch reused by every call (decoding is synchronous and never re-enters).
+const scratch = new Uint16Array(512);
+const lutLo = new Int32Array(512);
+const lutHi = new Int32Array(512);
+const lut = new Uint32Array(512);
+const seen = new Int32Array(512);
+let seenStamp = 0;
+
+function u32(bytes: Uint8Array, p: number): number {
+  return (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
+}
+
+/** Row r = z·8 + y of a sub-block starts at voxel base + rowOffsets[r]. */
+function rowOffsets(nx: number, ny: number): Int32Array {
+  const rows = new Int32Array(64);
+  for (let z = 0; z < 8; z++) for (let y = 0; y < 8; y++) rows[z * 8 + y] = (z * ny + y) * nx;
+  return rows;
+}
+
+function badValue(layout: LabelBlockLayout, s: number, ns: number, valuePos: number): never {
+  throw new FormatError(FORMAT, valuePos, `sub-block ${s} of ${layout.nsb} has a packed value ≥ its label count ${ns}`);
+}
+
+/** Full uint64 voxels (ZYX, x fastest). */
+export function decodeLabelBlock(bytes: Uint8Array, opts: LabelBlockDecodeOptions = {}): LabelVolume {
+  const layout = parseLabelBlockLayout(bytes, opts);
+  const { nx, ny, nz, gx, gy, gz } = layout;
+  const count = nx * ny * nz;
+  const into = opts.into;
+  if (into && into.length !== count) {
+    throw new FormatError(FORMAT, 0, `block is ${nx}×${ny}×${nz} = ${count} voxels, the output array holds ${into.length}`);
+  }
+  // A new array is zero-filled, so zero labels need no writes; a reused one must be overwritten.
+  const fresh = !into;
+  const voxels = into ?? new BigUint64Array(count);
+  if (layout.n === 1) {
+    const label = new DataView(bytes.buffer, bytes.byteOffset + 16, 8).getBigUint64(0, true);
+    if (label !== 0n || !fresh) voxels.fill(label);
+    return { nx, ny, nz, voxels };
+  }
+  const out = lanesOf(voxels);
+  const sc = scratch;
+  const lLo = lutLo;
+  const lHi = lutHi;
+  const table = readTableLanes(bytes, layout);
+  const tLo = table.lo;
+  const tHi = table.hi;
+  const rows = rowOffsets(nx, ny);
+  let nsPos = layout.nsOffset;
+  let idxPos = layout.indexOffset;
+  let valPos = layout.valuesOffset;
+  let s = 0;
+  for (let sz = 0; sz < gz; sz++) {
+    for (let sy = 0; sy < gy; sy++) {
+      for (let sx = 0; sx < gx; sx++, s++, nsPos += 2) {
+        const ns = bytes[nsPos]! | (bytes[nsPos + 1]! << 8);
+        const base = (sz * 8 * ny + sy * 8) * nx + sx * 8;
+        if (ns <= 1) {
+          let lo = 0;
+          let hi = 0;
+          if (ns === 1) {
+            const e = u32(bytes, idxPos);
+            idxPos += 4;
+            lo = tLo[e]!;
+            hi = tHi[e]!;
+          }
+          if ((lo | hi) === 0 && fresh) continue; // Ns = 0 decodes to label 0
+          for (let r = 0; r < 64; r++) {
+            const o = (base + rows[r]!) * 2;
+            out[o] = lo;
+            out[o + 1] = hi;
+            out[o + 2] = lo;
+            out[o + 3] = hi;
+            out[o + 4] = lo;
+            out[o + 5] = hi;
+            out[o + 6] = lo;
+            out[o + 7] = hi;
+            out[o + 8] = lo;
+            out[o + 9] = hi;
+            out[o + 10] = lo;
+            out[o + 11] = hi;
+            out[o + 12] = lo;
+            out[o + 13] = hi;
+            out[o + 14] = lo;
+            out[o + 15] = hi;
+          }
+          continue;
+        }
+        const b = BITS_FOR[ns]!;
+        for (let k = 0; k < ns; k++, idxPos += 4) {
+          const e = u32(bytes, idxPos);
+          lLo[k] = tLo[e]!;
+          lHi[k] = tHi[e]!;
+        }
+        if (b === 1) {
+          // two labels: one byte per 8-voxel row
+          for (let r = 0, q = valPos; r < 64; r++, q++) {
+            const c = bytes[q]!;
+            const o = (base + rows[r]!) * 2;
+            let v = c >>> 7;
+            out[o] = lLo[v]!;
+            out[o + 1] = lHi[v]!;
+            v = (c >>> 6) & 1;
+            out[o + 2] = lLo[v]!;
+            out[o + 3] = lHi[v]!;
+            v = (c >>> 5) & 1;
+            out[o + 4] = lLo[v]!;
+            out[o + 5] = lHi[v]!;
+            v = (c >>> 4) & 1;
+            out[o + 6] = lLo[v]!;
+            out[o + 7] = lHi[v]!;
+            v = (c >>> 3) & 1;
+            out[o + 8] = lLo[v]!;
+            out[o + 9] = lHi[v]!;
+            v = (c >>> 2) & 1;
+            out[o + 10] = lLo[v]!;
+            out[o + 11] = lHi[v]!;
+            v = (c >>> 1) & 1;
+            out[o + 12] = lLo[v]!;
+            out[o + 13] = lHi[v]!;
+            v = c & 1;
+            out[o + 14] = lLo[v]!;
+            out[o + 15] = lHi[v]!;
+          }
+          valPos += 64;
+          continue;
+        }
+        if (b === 2) {
+          // three or four labels: a 16-bit word per row; with three, value 3 (both bits set) is invalid
+          let has3 = 0;
+          for (let r = 0, q = valPos; r < 64; r++, q += 2) {
+            const w = (bytes[q]! << 8) | bytes[q + 1]!;
+            has3 |= w & (w >>> 1) & 0x5555;
+            const o = (base + rows[r]!) * 2;
+            let v = w >>> 14;
+            out[o] = lLo[v]!;
+            out[o + 1] = lHi[v]!;
+            v = (w >>> 12) & 3;
+            out[o + 2] = lLo[v]!;
+            out[o + 3] = lHi[v]!;
+            v = (w >>> 10) & 3;
+            out[o + 4] = lLo[v]!;
+            out[o + 5] = lHi[v]!;
+            v = (w >>> 8) & 3;
+            out[o + 6] = lLo[v]!;
+            out[o + 7] = lHi[v]!;
+            v = (w >>> 6) & 3;
+            out[o + 8] = lLo[v]!;
+            out[o + 9] = lHi[v]!;
+            v = (w >>> 4) & 3;
+            out[o + 10] = lLo[v]!;
+            out[o + 11] = lHi[v]!;
+            v = (w >>> 2) & 3;
+            out[o + 12] = lLo[v]!;
+            out[o + 13] = lHi[v]!;
+            v = w & 3;
+            out[o + 14] = lLo[v]!;
+            out[o + 15] = lHi[v]!;
+          }
+          if (ns === 3 && has3 !== 0) badValue(layout, s, ns, valPos);
+          valPos += 128;
+          continue;
+        }
+        unpackSubblock(bytes, valPos, b, sc);
+        if (ns !== 1 << b) {
+          let bad = 0;
+          const last = ns - 1;
+          for (let k = 0; k < 512; k++) bad |= last - sc[k]!;
+          if (bad < 0) badValue(layout, s, ns, valPos);
+        }
+        valPos += 64 * b;
+        for (let r = 0, k = 0; r < 64; r++, k += 8) {
+          let o = (base + rows[r]!) * 2;
+          for (let x = 0; x < 8; x++, o += 2) {
+            const v = sc[k + x]!;
+            out[o] = lLo[v]!;
+            out[o + 1] = lHi[v]!;
+          }
+        }
+      }
+    }
+  }
+  return { nx, ny, nz, voxels };
+}
+
+/**
+ * Palette form: `palette` holds each label that some voxel actually has, once (table duplicates merged,
+ * unused entries dropped, 0 included when an Ns = 0 sub-block or a 0 entry is used), in order of first
+ * use in sub-block order. `indices` is a Uint16Array unless more than 65536 distinct labels are possible.
+ */
+export function decodeLabelBlockToPalette(bytes: Uint8Array, opts: LabelBlockDecodeOptions = {}): LabelBlockPalette {
+  const layout = parseLabelBlockLayout(bytes, opts);
+  const { nx, ny, nz, gx, gy, gz, n } = layout;
+  const count = nx * ny * nz;
+  if (n === 1) {
+    const palette = new BigUint64Array(1);
+    palette[0] = new DataView(bytes.buffer, bytes.byteOffset + 16, 8).getBigUint64(0, true);
+    return { nx, ny, nz, palette, indices: new Uint16Array(count) };
+  }
+  if (Math.min(n + (layout.hasEmptySubblocks ? 1 : 0), count) > 65536) return paletteOfVolume(decodeLabelBlock(bytes, { maxVoxels: opts.maxVoxels }));
+  const indices = new Uint16Array(count);
+  const table = readTableLanes(bytes, layout);
+  const tLo = table.lo;
+  const tHi = table.hi;
+  // entry → palette id, assigned the first time a voxel uses the entry; labels deduplicated by value
+  const denseOf = new Int32Array(n).fill(-1);
+  const labels = new LaneIdMap(Math.min(n, 1024));
+  const rows = rowOffsets(nx, ny);
+  const sc = scratch;
+  const lt = lut;
+  const seenAt = seen;
+  let nsPos = layout.nsOffset;
+  let idxPos = layout.indexOffset;
+  let valPos = layout.valuesOffset;
+  let s = 0;
+  for (let sz = 0; sz < gz; sz++) {
+    for (let sy = 0; sy < gy; sy++) {
+      for (let sx = 0; sx < gx; sx++, s++, nsPos += 2) {
+        const ns = bytes[nsPos]! | (bytes[nsPos + 1]! << 8);
+        const base = (sz * 8 * ny + sy * 8) * nx + sx * 8;
+        if (ns <= 1) {
+          let d: number;
+          if (ns === 0) {
+            d = labels.idOf(0, 0);
+          } else {
+            const e = u32(bytes, idxPos);
+            idxPos += 4;
+            d = denseOf[e]!;
+            if (d < 0) d = denseOf[e] = labels.idOf(tLo[e]!, tHi[e]!);
+          }
+          if (d === 0) continue; // indices are zero-filled
+          for (let r = 0; r < 64; r++) {
+            const o = base + rows[r]!;
+            indices[o] = d;
+            indices[o + 1] = d;
+            indices[o + 2] = d;
+            indices[o + 3] = d;
+            indices[o + 4] = d;
+            indices[o + 5] = d;
+            indices[o + 6] = d;
+            indices[o + 7] = d;
+          }
+          continue;
+        }
+        const b = BITS_FOR[ns]!;
+        // Which local indices occur: only those enter the palette. Ns = 3 with b = 2, and every
+        // non-power-of-two Ns, can also hold invalid values ≥ Ns, caught here.
+        let seenMask = 0;
+        if (b === 1) {
+          let all = 0xff;
+          let any = 0;
+          for (let q = valPos, end = valPos + 64; q < end; q++) {
+            all &= bytes[q]!;
+            any |= bytes[q]!;
+          }
+          seenMask = (all !== 0xff ? 1 : 0) | (any !== 0 ? 2 : 0);
+        } else if (b === 2) {
+          let has0 = 0;
+          let has1 = 0;
+          let has2 = 0;
+          let has3 = 0;
+          for (let q = valPos, end = valPos + 128; q < end; q += 2) {
+            const w = (bytes[q]! << 8) | bytes[q + 1]!;
+            const h = (w >>> 1) & 0x5555;
+            const l = w & 0x5555;
+            has0 |= ~(h | l) & 0x5555;
+            has1 |= ~h & l;
+            has2 |= h & ~l;
+            has3 |= h & l;
+          }
+          seenMask = (has0 !== 0 ? 1 : 0) | (has1 !== 0 ? 2 : 0) | (has2 !== 0 ? 4 : 0) | (has3 !== 0 ? 8 : 0);
+          if (ns === 3 && has3 !== 0) badValue(layout, s, ns, valPos);
+        } else {
+          unpackSubblock(bytes, valPos, b, sc);
+          if (seenStamp === 0x7fffffff) {
+            seenAt.fill(0);
+            seenStamp = 0;
+          }
+          const stamp = ++seenStamp;
+          let bad = 0;
+          const last = ns - 1;
+          for (let k = 0; k < 512; k++) {
+            const v = sc[k]!;
+            bad |= last - v;
+            seenAt[v] = stamp;
+          }
+          if (bad < 0) badValue(layout, s, ns, valPos);
+        }
+        for (let k = 0; k < ns; k++, idxPos += 4) {
+          const used = b <= 2 ? (seenMask >>> k) & 1 : seenAt[k] === seenStamp ? 1 : 0;
+          if (used === 0) continue;
+          const e = u32(bytes, idxPos);
+          let d = denseOf[e]!;
+          if (d < 0) d = denseOf[e] = labels.idOf(tLo[e]!, tHi[e]!);
+          lt[k] = d;
+        }
+        if (b === 1) {
+          for (let r = 0, q = valPos; r < 64; r++, q++) {
+            const c = bytes[q]!;
+            const o = base + rows[r]!;
+            indices[o] = lt[c >>> 7]!;
+            indices[o + 1] = lt[(c >>> 6) & 1]!;
+            indices[o + 2] = lt[(c >>> 5) & 1]!;
+            indices[o + 3] = lt[(c >>> 4) & 1]!;
+            indices[o + 4] = lt[(c >>> 3) & 1]!;
+            indices[o + 5] = lt[(c >>> 2) & 1]!;
+            indices[o + 6] = lt[(c >>> 1) & 1]!;
+            indices[o + 7] = lt[c & 1]!;
+          }
+        } else if (b === 2) {
+          for (let r = 0, q = valPos; r < 64; r++, q += 2) {
+            const w = (bytes[q]! << 8) | bytes[q + 1]!;
+            const o = base + rows[r]!;
+            indices[o] = lt[w >>> 14]!;
+            indices[o + 1] = lt[(w >>> 12) & 3]!;
+            indices[o + 2] = lt[(w >>> 10) & 3]!;
+            indices[o + 3] = lt[(w >>> 8) & 3]!;
+            indices[o + 4] = lt[(w >>> 6) & 3]!;
+            indices[o + 5] = lt[(w >>> 4) & 3]!;
+            indices[o + 6] = lt[(w >>> 2) & 3]!;
+            indices[o + 7] = lt[w & 3]!;
+          }
+        } else {
+          for (let r = 0, k = 0; r < 64; r++, k += 8) {
+            const o = base + rows[r]!;
+            indices[o] = lt[sc[k]!]!;
+            indices[o + 1] = lt[sc[k + 1]!]!;
+            indices[o + 2] = lt[sc[k + 2]!]!;
+            indices[o + 3] = lt[sc[k + 3]!]!;
+            indices[o + 4] = lt[sc[k + 4]!]!;
+            indices[o + 5] = lt[sc[k + 5]!]!;
+            indices[o + 6] = lt[sc[k + 6]!]!;
+            indices[o + 7] = lt[sc[k + 7]!]!;
+          }
+        }
+        valPos += 64 * b;
+      }
+    }
+  }
+  return { nx, ny, nz, palette: labels.toU64(), indices };
+}
+
+/** Palette form of a decoded volume, for blocks with more than 65536 possible labels: one hash per
+ *  label change along x, Uint32 indices. */
+function paletteOfVolume(vol: LabelVolume): LabelBlockPalette {
+  const lanes = lanesOf(vol.voxels);
+  const count = vol.voxels.length;
+  const indices = new Uint32Array(count);
+  const labels = new LaneIdMap(Math.min(count, 1 << 16));
+  let prevLo = lanes[0]!;
+  let prevHi = lanes[1]!;
+  let prev = labels.idOf(prevLo, prevHi);
+  for (let i = 0; i < count; i++) {
+    const lo = lanes[2 * i]!;
+    const hi = lanes[2 * i + 1]!;
+    if (lo !== prevLo || hi !== prevHi) {
+      prevLo = lo;
+      prevHi = hi;
+      prev = labels.idOf(lo, hi);
+    }
+    indices[i] = prev;
+  }
+  return { nx: vol.nx, ny: vol.ny, nz: vol.nz, palette: labels.toU64(), indices };
+}
