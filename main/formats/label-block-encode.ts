@@ -23,6 +23,11 @@ import { LaneIdMap, lanesOf } from './u64-lanes';
 let stampOf = new Int32Array(1024);
 let localOf = new Uint16Array(1024);
 const subLocal = new Uint16Array(512);
+/** lanes of the current sub-block's labels, by local index */
+const subLo = new Int32Array(512);
+const subHi = new Int32Array(512);
+/** local labels compared directly before falling back to the hash map */
+const SCAN = 8;
 let subLabelScratch = new Uint32Array(64 * 64 * 64);
 let valueScratch = new Uint8Array(512 * 64 * 9);
 let stamp = 0;
@@ -78,11 +83,6 @@ class Walk {
   private readonly stamps: Int32Array;
   private readonly locals: Uint16Array;
   private stamp: number;
-  // the previous voxel's label and table index: neighbours usually share a label, so the hash runs
-  // only where the label changes
-  private prevLo = -1;
-  private prevHi = -1;
-  private prevId = -1;
 
   constructor(
     private readonly nx: number,
@@ -102,39 +102,52 @@ class Walk {
     this.ns = new Uint16Array(nsb);
   }
 
-  /** Sub-block at voxel `base` of a volume given as lanes. */
+  /**
+   * Sub-block at voxel `base` of a volume given as lanes. Per voxel only a comparison with the previous
+   * voxel's label; where the label changes, a scan of the sub-block's first few labels (real sub-blocks
+   * have 1–4), and only past those the hash map and the per-label stamps.
+   */
   volumeSubblock(lanes: Int32Array, base: number): void {
     const { nx, ny, stamps, locals, subLabels, table } = this;
     const local = subLocal;
+    const sLo = subLo;
+    const sHi = subHi;
     const st = ++this.stamp;
     const total = this.total;
-    let w = 0;
     let n = 0;
-    let prevLo = this.prevLo;
-    let prevHi = this.prevHi;
-    let prevId = this.prevId;
+    let w = 0;
+    let prevLo = 0;
+    let prevHi = 0;
+    let prevLocal = -1; // none yet in this sub-block
     for (let r = 0; r < 64; r++) {
       let i = (base + ((r >> 3) * ny + (r & 7)) * nx) * 2;
       for (let x = 0; x < 8; x++, i += 2, w++) {
         const lo = lanes[i]!;
         const hi = lanes[i + 1]!;
-        if (lo !== prevLo || hi !== prevHi) {
+        if (lo !== prevLo || hi !== prevHi || prevLocal < 0) {
           prevLo = lo;
           prevHi = hi;
-          prevId = table.idOf(lo, hi);
+          const lim = n < SCAN ? n : SCAN;
+          let k = 0;
+          while (k < lim && (sLo[k] !== lo || sHi[k] !== hi)) k++;
+          if (k === lim) {
+            const g = table.idOf(lo, hi);
+            if (stamps[g] === st) {
+              k = locals[g]!;
+            } else {
+              k = n++;
+              stamps[g] = st;
+              locals[g] = k;
+              subLabels[total + k] = g;
+              sLo[k] = lo;
+              sHi[k] = hi;
+            }
+          }
+          prevLocal = k;
         }
-        if (stamps[prevId] !== st) {
-          stamps[prevId] = st;
-          locals[prevId] = n;
-          subLabels[total + n] = prevId;
-          n++;
-        }
-        local[w] = locals[prevId]!;
+        local[w] = prevLocal;
       }
     }
-    this.prevLo = prevLo;
-    this.prevHi = prevHi;
-    this.prevId = prevId;
     this.endSubblock(n);
   }
 
