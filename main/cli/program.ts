@@ -1,6 +1,7 @@
 /** The `dvid-desk` command line: one subcommand per job; each returns its exit status. */
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
+import { runDecodeBlock, runEncodeBlock, type EncodeBlockOptions } from './blocks';
 import { UsageError, type LaunchOptions } from './options';
 import { runStart } from './start';
 import { runWeb } from './web';
@@ -31,6 +32,26 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--no-open', 'do not open a browser')
     .action(async (opts: LaunchOptions) => {
       status = await runWeb(opts);
+    });
+
+  program
+    .command('decode-block')
+    .description('write the raw voxels (uint64 little-endian, ZYX) of a DVID label block file (gzipped or not)')
+    .argument('<in>', 'DVID compressed label Block (.dvidblk), or its gzip as /blocks?compression=blocks sends it')
+    .argument('<out>', 'where to write the voxels')
+    .action(async (inPath: string, outPath: string) => {
+      status = await runDecodeBlock(inPath, outPath);
+    });
+
+  program
+    .command('encode-block')
+    .description('write the canonical DVID label block encoding of raw voxels (uint64 little-endian, ZYX; gzipped or not)')
+    .argument('<in>', 'raw voxels')
+    .argument('<out>', 'where to write the block')
+    .option('--shape <x,y,z>', 'block size in voxels, e.g. 64,64,64')
+    .option('--gzip', 'gzip the block, as a /blocks?compression=blocks payload')
+    .action(async (inPath: string, outPath: string, opts: EncodeBlockOptions) => {
+      status = await runEncodeBlock(inPath, outPath, opts);
     });
 
   try {
