@@ -12,9 +12,10 @@
 import { FormatError } from './format-error';
 import { gunzipBounded, isGzip } from './gzip';
 import { decodeLabelBlock } from './label-block-decode';
+import { readLabelBlockHeader } from './label-block-layout';
 import { DEFAULT_MAX_BLOCK_VOXELS, type LabelVolume } from './label-block-types';
-import { lz4DecodeBlock, lz4DecodeBlockUpTo } from './lz4';
-import { u64FromBytes } from './u64-lanes';
+import { lz4DecodeBlock, lz4DecodeBlockInto, lz4DecodeBlockUpTo } from './lz4';
+import { bytesOfU64, u64FromBytes } from './u64-lanes';
 
 export type BlockCompression = 'blocks' | 'lz4' | 'gzip' | 'uncompressed';
 
@@ -34,37 +35,58 @@ function checkedShape(blockSize: readonly [number, number, number], maxVoxels: n
   return voxels;
 }
 
-function checkDims(vol: LabelVolume, blockSize: readonly [number, number, number]): LabelVolume {
-  if (vol.nx !== blockSize[0] || vol.ny !== blockSize[1] || vol.nz !== blockSize[2]) {
-    throw new FormatError(FORMAT, 0, `payload is a ${vol.nx}×${vol.ny}×${vol.nz} block, expected ${blockSize.join('×')}`);
+/** The block's grid must give the expected block size (checked before decoding anything). */
+function checkDims(h: { gx: number; gy: number; gz: number }, blockSize: readonly [number, number, number]): void {
+  if (h.gx * 8 !== blockSize[0] || h.gy * 8 !== blockSize[1] || h.gz * 8 !== blockSize[2]) {
+    throw new FormatError(FORMAT, 0, `payload is a ${h.gx * 8}×${h.gy * 8}×${h.gz * 8} block, expected ${blockSize.join('×')}`);
   }
-  return vol;
+}
+
+export interface BlockPayloadOptions {
+  /** bound on the block size's voxel count (default DEFAULT_MAX_BLOCK_VOXELS) */
+  maxVoxels?: number;
+  /** write the voxels here (length = the block's voxel count) instead of a new array: see
+   *  LabelBlockDecodeOptions.into for why a caller decoding many blocks wants this */
+  into?: BigUint64Array;
 }
 
 export function decodeBlockPayloadAs(
   payload: Uint8Array,
   compression: BlockCompression,
   blockSize: [number, number, number],
-  opts: { maxVoxels?: number } = {},
+  opts: BlockPayloadOptions = {},
 ): LabelVolume {
   const maxVoxels = opts.maxVoxels ?? DEFAULT_MAX_BLOCK_VOXELS;
   const voxels = checkedShape(blockSize, maxVoxels);
   const [nx, ny, nz] = blockSize;
   const rawBytes = voxels * 8;
+  const into = opts.into;
+  if (into && into.length !== voxels) throw new RangeError(`output array holds ${into.length} voxels, a ${blockSize.join('×')} block has ${voxels}`);
+  const asVolume = (bytes: Uint8Array): LabelVolume => {
+    if (!into) return { nx, ny, nz, voxels: u64FromBytes(bytes) };
+    bytesOfU64(into).set(bytes);
+    return { nx, ny, nz, voxels: into };
+  };
   switch (compression) {
     case 'blocks': {
       const block = isGzip(payload) ? gunzipBounded(payload, labelBlockByteBound(voxels), FORMAT) : payload;
-      return checkDims(decodeLabelBlock(block, { maxVoxels }), blockSize);
+      checkDims(readLabelBlockHeader(block, { maxVoxels }), blockSize);
+      return decodeLabelBlock(block, { maxVoxels, into });
     }
     case 'lz4': {
       try {
+        if (into) {
+          lz4DecodeBlockInto(payload, bytesOfU64(into));
+          return { nx, ny, nz, voxels: into };
+        }
         return { nx, ny, nz, voxels: u64FromBytes(lz4DecodeBlock(payload, rawBytes)) };
       } catch (err) {
         if (!(err instanceof FormatError)) throw err;
         let block: Uint8Array;
         try {
           block = lz4DecodeBlockUpTo(payload, labelBlockByteBound(voxels));
-          return checkDims(decodeLabelBlock(block, { maxVoxels }), blockSize);
+          checkDims(readLabelBlockHeader(block, { maxVoxels }), blockSize);
+          return decodeLabelBlock(block, { maxVoxels, into });
         } catch {
           throw err; // the voxel reading's error is the one that describes the expected payload
         }
@@ -73,11 +95,11 @@ export function decodeBlockPayloadAs(
     case 'gzip': {
       const bytes = gunzipBounded(payload, rawBytes, FORMAT);
       if (bytes.length !== rawBytes) throw new FormatError(FORMAT, 0, `gunzipped ${bytes.length} bytes, a ${nx}×${ny}×${nz} uint64 block is ${rawBytes}`);
-      return { nx, ny, nz, voxels: u64FromBytes(bytes) };
+      return asVolume(bytes);
     }
     case 'uncompressed': {
       if (payload.length !== rawBytes) throw new FormatError(FORMAT, 0, `payload is ${payload.length} bytes, a ${nx}×${ny}×${nz} uint64 block is ${rawBytes}`);
-      return { nx, ny, nz, voxels: u64FromBytes(payload) };
+      return asVolume(payload);
     }
     default:
       throw new RangeError(`unknown block compression ${String(compression)}`);

@@ -10,7 +10,7 @@
  * text ("<message> (<URL path>).\n") where the next record would start (§1.3).
  */
 import { FormatError } from './format-error';
-import { decodeBlockPayloadAs, type BlockCompression } from './block-payload';
+import { decodeBlockPayloadAs, type BlockCompression, type BlockPayloadOptions } from './block-payload';
 import type { LabelVolume } from './label-block-types';
 
 const FORMAT = 'block-stream';
@@ -197,16 +197,17 @@ export function encodeBlockRecord(bx: number, by: number, bz: number, payload: U
   return out;
 }
 
-export type { BlockCompression } from './block-payload';
+export type { BlockCompression, BlockPayloadOptions } from './block-payload';
 export { labelBlockByteBound } from './block-payload';
 
 /** Decode one record's payload to a LabelVolume (blocks: gunzip when it starts with 1f 8b).
- *  See block-payload.ts for each compression; `maxVoxels` bounds blockSize (default 256³). */
+ *  See block-payload.ts for each compression; `maxVoxels` bounds blockSize (default 256³), `into`
+ *  reuses an output array. */
 export function decodeBlockPayload(
   payload: Uint8Array,
   compression: BlockCompression,
   blockSize: [number, number, number],
-  opts: { maxVoxels?: number } = {},
+  opts: BlockPayloadOptions = {},
 ): LabelVolume {
   return decodeBlockPayloadAs(payload, compression, blockSize, opts);
 }

@@ -1,7 +1,7 @@
 /**
  * Decoders of the DVID compressed label Block (layout in label-block-layout.ts) into
  * (a) the palette form (deduplicated labels + a Uint16/Uint32 index per voxel) and
- * (b) full uint64 voxels, written as Uint32 lane pairs so no voxel ever becomes a BigInt.
+ * (b) full uint64 voxels, moved as BigUint64Array elements (64-bit integer moves once optimized).
  *
  * Both validate the whole structure first (parseLabelBlockLayout), then walk the sub-blocks once:
  * Ns = 0 → label 0, Ns = 1 → one label for 512 voxels, Ns ≥ 2 → unpack the values into a 512-entry
@@ -11,14 +11,13 @@ import { FormatError } from './format-error';
 import { BITS_FOR, parseLabelBlockLayout, readTableLanes, type LabelBlockLayout } from './label-block-layout';
 import type { LabelBlockDecodeOptions, LabelBlockPalette, LabelVolume } from './label-block-types';
 import { unpackSubblock } from './label-block-unpack';
-import { LaneIdMap, lanesOf } from './u64-lanes';
+import { LaneIdMap, lanesOf, u64FromBytes } from './u64-lanes';
 
 const FORMAT = 'label-block';
 
 // Scratch reused by every call (decoding is synchronous and never re-enters).
 const scratch = new Uint16Array(512);
-const lutLo = new Int32Array(512);
-const lutHi = new Int32Array(512);
+const lut64 = new BigUint64Array(512);
 const lut = new Uint32Array(512);
 const seen = new Int32Array(512);
 let seenStamp = 0;
@@ -38,7 +37,11 @@ function badValue(layout: LabelBlockLayout, s: number, ns: number, valuePos: num
   throw new FormatError(FORMAT, valuePos, `sub-block ${s} of ${layout.nsb} has a packed value ≥ its label count ${ns}`);
 }
 
-/** Full uint64 voxels (ZYX, x fastest). */
+/**
+ * Full uint64 voxels (ZYX, x fastest). Labels move as BigUint64Array elements: table → per-sub-block
+ * lookup table → output. In optimized code V8 keeps such element copies as 64-bit integer moves (no
+ * BigInt is ever created per voxel), one store per voxel instead of two Uint32 lane stores.
+ */
 export function decodeLabelBlock(bytes: Uint8Array, opts: LabelBlockDecodeOptions = {}): LabelVolume {
   const layout = parseLabelBlockLayout(bytes, opts);
   const { nx, ny, nz, gx, gy, gz } = layout;
@@ -49,19 +52,15 @@ export function decodeLabelBlock(bytes: Uint8Array, opts: LabelBlockDecodeOption
   }
   // A new array is zero-filled, so zero labels need no writes; a reused one must be overwritten.
   const fresh = !into;
-  const voxels = into ?? new BigUint64Array(count);
+  const out = into ?? new BigUint64Array(count);
+  const table = u64FromBytes(bytes.subarray(layout.tableOffset, layout.tableOffset + 8 * layout.n));
   if (layout.n === 1) {
-    const label = new DataView(bytes.buffer, bytes.byteOffset + 16, 8).getBigUint64(0, true);
-    if (label !== 0n || !fresh) voxels.fill(label);
-    return { nx, ny, nz, voxels };
+    const label = table[0]!;
+    if (label !== 0n || !fresh) out.fill(label);
+    return { nx, ny, nz, voxels: out };
   }
-  const out = lanesOf(voxels);
   const sc = scratch;
-  const lLo = lutLo;
-  const lHi = lutHi;
-  const table = readTableLanes(bytes, layout);
-  const tLo = table.lo;
-  const tHi = table.hi;
+  const lut = lut64;
   const rows = rowOffsets(nx, ny);
   let nsPos = layout.nsOffset;
   let idxPos = layout.indexOffset;
@@ -73,106 +72,58 @@ export function decodeLabelBlock(bytes: Uint8Array, opts: LabelBlockDecodeOption
         const ns = bytes[nsPos]! | (bytes[nsPos + 1]! << 8);
         const base = (sz * 8 * ny + sy * 8) * nx + sx * 8;
         if (ns <= 1) {
-          let lo = 0;
-          let hi = 0;
           if (ns === 1) {
-            const e = u32(bytes, idxPos);
+            lut[0] = table[u32(bytes, idxPos)]!;
             idxPos += 4;
-            lo = tLo[e]!;
-            hi = tHi[e]!;
+          } else {
+            if (fresh) continue; // Ns = 0 decodes to label 0
+            lut[0] = 0n;
           }
-          if ((lo | hi) === 0 && fresh) continue; // Ns = 0 decodes to label 0
           for (let r = 0; r < 64; r++) {
-            const o = (base + rows[r]!) * 2;
-            out[o] = lo;
-            out[o + 1] = hi;
-            out[o + 2] = lo;
-            out[o + 3] = hi;
-            out[o + 4] = lo;
-            out[o + 5] = hi;
-            out[o + 6] = lo;
-            out[o + 7] = hi;
-            out[o + 8] = lo;
-            out[o + 9] = hi;
-            out[o + 10] = lo;
-            out[o + 11] = hi;
-            out[o + 12] = lo;
-            out[o + 13] = hi;
-            out[o + 14] = lo;
-            out[o + 15] = hi;
+            const o = base + rows[r]!;
+            out[o] = lut[0]!;
+            out[o + 1] = lut[0]!;
+            out[o + 2] = lut[0]!;
+            out[o + 3] = lut[0]!;
+            out[o + 4] = lut[0]!;
+            out[o + 5] = lut[0]!;
+            out[o + 6] = lut[0]!;
+            out[o + 7] = lut[0]!;
           }
           continue;
         }
         const b = BITS_FOR[ns]!;
-        for (let k = 0; k < ns; k++, idxPos += 4) {
-          const e = u32(bytes, idxPos);
-          lLo[k] = tLo[e]!;
-          lHi[k] = tHi[e]!;
-        }
+        for (let k = 0; k < ns; k++, idxPos += 4) lut[k] = table[u32(bytes, idxPos)]!;
         if (b === 1) {
-          // two labels: one byte per 8-voxel row
           for (let r = 0, q = valPos; r < 64; r++, q++) {
             const c = bytes[q]!;
-            const o = (base + rows[r]!) * 2;
-            let v = c >>> 7;
-            out[o] = lLo[v]!;
-            out[o + 1] = lHi[v]!;
-            v = (c >>> 6) & 1;
-            out[o + 2] = lLo[v]!;
-            out[o + 3] = lHi[v]!;
-            v = (c >>> 5) & 1;
-            out[o + 4] = lLo[v]!;
-            out[o + 5] = lHi[v]!;
-            v = (c >>> 4) & 1;
-            out[o + 6] = lLo[v]!;
-            out[o + 7] = lHi[v]!;
-            v = (c >>> 3) & 1;
-            out[o + 8] = lLo[v]!;
-            out[o + 9] = lHi[v]!;
-            v = (c >>> 2) & 1;
-            out[o + 10] = lLo[v]!;
-            out[o + 11] = lHi[v]!;
-            v = (c >>> 1) & 1;
-            out[o + 12] = lLo[v]!;
-            out[o + 13] = lHi[v]!;
-            v = c & 1;
-            out[o + 14] = lLo[v]!;
-            out[o + 15] = lHi[v]!;
+            const o = base + rows[r]!;
+            out[o] = lut[c >>> 7]!;
+            out[o + 1] = lut[(c >>> 6) & 1]!;
+            out[o + 2] = lut[(c >>> 5) & 1]!;
+            out[o + 3] = lut[(c >>> 4) & 1]!;
+            out[o + 4] = lut[(c >>> 3) & 1]!;
+            out[o + 5] = lut[(c >>> 2) & 1]!;
+            out[o + 6] = lut[(c >>> 1) & 1]!;
+            out[o + 7] = lut[c & 1]!;
           }
           valPos += 64;
           continue;
         }
         if (b === 2) {
-          // three or four labels: a 16-bit word per row; with three, value 3 (both bits set) is invalid
           let has3 = 0;
           for (let r = 0, q = valPos; r < 64; r++, q += 2) {
             const w = (bytes[q]! << 8) | bytes[q + 1]!;
             has3 |= w & (w >>> 1) & 0x5555;
-            const o = (base + rows[r]!) * 2;
-            let v = w >>> 14;
-            out[o] = lLo[v]!;
-            out[o + 1] = lHi[v]!;
-            v = (w >>> 12) & 3;
-            out[o + 2] = lLo[v]!;
-            out[o + 3] = lHi[v]!;
-            v = (w >>> 10) & 3;
-            out[o + 4] = lLo[v]!;
-            out[o + 5] = lHi[v]!;
-            v = (w >>> 8) & 3;
-            out[o + 6] = lLo[v]!;
-            out[o + 7] = lHi[v]!;
-            v = (w >>> 6) & 3;
-            out[o + 8] = lLo[v]!;
-            out[o + 9] = lHi[v]!;
-            v = (w >>> 4) & 3;
-            out[o + 10] = lLo[v]!;
-            out[o + 11] = lHi[v]!;
-            v = (w >>> 2) & 3;
-            out[o + 12] = lLo[v]!;
-            out[o + 13] = lHi[v]!;
-            v = w & 3;
-            out[o + 14] = lLo[v]!;
-            out[o + 15] = lHi[v]!;
+            const o = base + rows[r]!;
+            out[o] = lut[w >>> 14]!;
+            out[o + 1] = lut[(w >>> 12) & 3]!;
+            out[o + 2] = lut[(w >>> 10) & 3]!;
+            out[o + 3] = lut[(w >>> 8) & 3]!;
+            out[o + 4] = lut[(w >>> 6) & 3]!;
+            out[o + 5] = lut[(w >>> 4) & 3]!;
+            out[o + 6] = lut[(w >>> 2) & 3]!;
+            out[o + 7] = lut[w & 3]!;
           }
           if (ns === 3 && has3 !== 0) badValue(layout, s, ns, valPos);
           valPos += 128;
@@ -187,17 +138,20 @@ export function decodeLabelBlock(bytes: Uint8Array, opts: LabelBlockDecodeOption
         }
         valPos += 64 * b;
         for (let r = 0, k = 0; r < 64; r++, k += 8) {
-          let o = (base + rows[r]!) * 2;
-          for (let x = 0; x < 8; x++, o += 2) {
-            const v = sc[k + x]!;
-            out[o] = lLo[v]!;
-            out[o + 1] = lHi[v]!;
-          }
+          const o = base + rows[r]!;
+          out[o] = lut[sc[k]!]!;
+          out[o + 1] = lut[sc[k + 1]!]!;
+          out[o + 2] = lut[sc[k + 2]!]!;
+          out[o + 3] = lut[sc[k + 3]!]!;
+          out[o + 4] = lut[sc[k + 4]!]!;
+          out[o + 5] = lut[sc[k + 5]!]!;
+          out[o + 6] = lut[sc[k + 6]!]!;
+          out[o + 7] = lut[sc[k + 7]!]!;
         }
       }
     }
   }
-  return { nx, ny, nz, voxels };
+  return { nx, ny, nz, voxels: out };
 }
 
 /**

@@ -6,48 +6,70 @@
  * 2. the block table lists each label the first time that walk meets it;
  * 3. one distinct label → the 24-byte solid block; else header, table, Ns, index lists, packed values.
  *
- * DVID builds Go maps per sub-block and runs at 7–240 Mvox/s. Here labels are lanes: a LaneIdMap
- * (hashed only when the label changes from the previous voxel) gives each distinct label its table
- * index, and a stamp array gives each sub-block its local indices, so no per-sub-block allocation.
+ * DVID builds Go maps per sub-block and runs at 7–240 Mvox/s. Here labels stay uint32 lane pairs: per
+ * voxel one comparison with the previous voxel; where the label changes, a scan of the sub-block's
+ * first few labels, and only past those a LaneIdMap lookup (table index) plus a stamp array (local
+ * index), so there is no per-sub-block allocation. Each sub-block is packed as soon as it is walked.
  */
 import { BITS_FOR, MAX_SUBBLOCKS_PER_DIM } from './label-block-layout';
 import type { LabelBlockPalette, LabelVolume } from './label-block-types';
 import { LaneIdMap, lanesOf } from './u64-lanes';
 
 /**
- * Scratch reused across calls (encoding is synchronous and never re-enters), grown on demand:
- * per label, the stamp of the last sub-block that used it and its local index there; the local index
- * of each voxel of the current sub-block; per (sub-block, local label), the table index; the packed
- * values section.
+ * Per-call working arrays: per label, the stamp of the last sub-block that used it and its local index
+ * there; per (sub-block, local label), the table index; the packed values section. One set sized for
+ * 64³ blocks is kept and reused across calls (encoding is synchronous and never re-enters); larger
+ * needs get arrays of their own for that call only, so one huge block does not pin memory.
  */
-let stampOf = new Int32Array(1024);
-let localOf = new Uint16Array(1024);
+interface Scratch {
+  stamps: Int32Array;
+  locals: Uint16Array;
+  subLabels: Uint32Array;
+  values: Uint8Array;
+  stamp: number;
+}
+
+const KEEP_VOXELS = 1 << 18;
+const kept: Scratch = {
+  stamps: new Int32Array(1024),
+  locals: new Uint16Array(1024),
+  subLabels: new Uint32Array(KEEP_VOXELS),
+  values: new Uint8Array((KEEP_VOXELS / 512) * 64 * 9),
+  stamp: 0,
+};
+
+function scratchFor(voxels: number): Scratch {
+  if (voxels > KEEP_VOXELS) {
+    return { stamps: new Int32Array(1024), locals: new Uint16Array(1024), subLabels: new Uint32Array(voxels), values: new Uint8Array((voxels / 512) * 64 * 9), stamp: 0 };
+  }
+  // Stamps only ever grow; restart them well before they could overflow.
+  if (kept.stamp > 0x7fffffff - voxels) {
+    kept.stamps.fill(0);
+    kept.stamp = 0;
+  }
+  return kept;
+}
+
+/** Room for label index g in the per-label arrays (doubling; a ≤ 64³ block has ≤ KEEP_LABELS labels,
+ *  so the kept arrays stay within that). */
+function growLabels(sc: Scratch, g: number): void {
+  let cap = sc.stamps.length;
+  while (cap <= g) cap *= 2;
+  const stamps = new Int32Array(cap);
+  stamps.set(sc.stamps);
+  const locals = new Uint16Array(cap);
+  locals.set(sc.locals);
+  sc.stamps = stamps;
+  sc.locals = locals;
+}
+
+/** local index of each voxel of the current sub-block */
 const subLocal = new Uint16Array(512);
 /** lanes of the current sub-block's labels, by local index */
 const subLo = new Int32Array(512);
 const subHi = new Int32Array(512);
 /** local labels compared directly before falling back to the hash map */
 const SCAN = 8;
-let subLabelScratch = new Uint32Array(64 * 64 * 64);
-let valueScratch = new Uint8Array(512 * 64 * 9);
-let stamp = 0;
-
-function ensureScratch(labels: number, voxels: number): void {
-  if (labels > stampOf.length) {
-    stampOf = new Int32Array(labels);
-    localOf = new Uint16Array(labels);
-    stamp = 0;
-  }
-  if (voxels > subLabelScratch.length) {
-    subLabelScratch = new Uint32Array(voxels);
-    valueScratch = new Uint8Array((voxels / 512) * 64 * 9);
-  }
-  // Stamps only ever grow; restart them well before they could overflow.
-  if (stamp > 0x7fffffff - voxels) {
-    stampOf.fill(0);
-    stamp = 0;
-  }
-}
 
 function checkShape(nx: number, ny: number, nz: number, length: number): void {
   for (const [name, d] of [
@@ -80,24 +102,17 @@ class Walk {
   valueBytes = 0;
   total = 0;
   private s = 0;
-  private readonly stamps: Int32Array;
-  private readonly locals: Uint16Array;
-  private stamp: number;
+  private readonly sc: Scratch;
 
   constructor(
     private readonly nx: number,
     private readonly ny: number,
     nsb: number,
-    labelCapacity: number,
     expectedLabels: number,
   ) {
-    const count = nsb * 512;
-    ensureScratch(labelCapacity, count);
-    this.stamps = stampOf;
-    this.locals = localOf;
-    this.subLabels = subLabelScratch;
-    this.values = valueScratch;
-    this.stamp = stamp;
+    this.sc = scratchFor(nsb * 512);
+    this.subLabels = this.sc.subLabels;
+    this.values = this.sc.values;
     this.table = new LaneIdMap(expectedLabels);
     this.ns = new Uint16Array(nsb);
   }
@@ -108,11 +123,13 @@ class Walk {
    * have 1–4), and only past those the hash map and the per-label stamps.
    */
   volumeSubblock(lanes: Int32Array, base: number): void {
-    const { nx, ny, stamps, locals, subLabels, table } = this;
+    const { nx, ny, subLabels, table, sc } = this;
+    let stamps = sc.stamps;
+    let locals = sc.locals;
     const local = subLocal;
     const sLo = subLo;
     const sHi = subHi;
-    const st = ++this.stamp;
+    const st = ++sc.stamp;
     const total = this.total;
     let n = 0;
     let w = 0;
@@ -132,6 +149,11 @@ class Walk {
           while (k < lim && (sLo[k] !== lo || sHi[k] !== hi)) k++;
           if (k === lim) {
             const g = table.idOf(lo, hi);
+            if (g >= stamps.length) {
+              growLabels(sc, g);
+              stamps = sc.stamps;
+              locals = sc.locals;
+            }
             if (stamps[g] === st) {
               k = locals[g]!;
             } else {
@@ -154,9 +176,11 @@ class Walk {
   /** Sub-block at voxel `base` of a volume in palette form; `tableOf` maps palette entries to table
    *  indices (-1 = not seen yet), which also merges duplicate palette entries. */
   paletteSubblock(indices: Uint16Array | Uint32Array, paletteLanes: Int32Array, tableOf: Int32Array, base: number): void {
-    const { nx, ny, stamps, locals, subLabels, table } = this;
+    const { nx, ny, subLabels, table, sc } = this;
+    let stamps = sc.stamps;
+    let locals = sc.locals;
     const local = subLocal;
-    const st = ++this.stamp;
+    const st = ++sc.stamp;
     const total = this.total;
     const paletteSize = tableOf.length;
     let w = 0;
@@ -167,7 +191,14 @@ class Walk {
         const p = indices[i]!;
         if (p >= paletteSize) throw new RangeError(`encodeLabelBlock: voxel ${i} has palette index ${p}, the palette has ${paletteSize} entries`);
         let g = tableOf[p]!;
-        if (g < 0) g = tableOf[p] = table.idOf(paletteLanes[2 * p]!, paletteLanes[2 * p + 1]!);
+        if (g < 0) {
+          g = tableOf[p] = table.idOf(paletteLanes[2 * p]!, paletteLanes[2 * p + 1]!);
+          if (g >= stamps.length) {
+            growLabels(sc, g);
+            stamps = sc.stamps;
+            locals = sc.locals;
+          }
+        }
         if (stamps[g] !== st) {
           stamps[g] = st;
           locals[g] = n;
@@ -184,12 +215,6 @@ class Walk {
     this.ns[this.s++] = n;
     this.total += n;
     if (n >= 2) this.valueBytes = packSubblock(subLocal, BITS_FOR[n]!, this.values, this.valueBytes);
-  }
-
-  /** Hands the stamp counter back to the shared scratch. */
-  done(): this {
-    stamp = this.stamp;
-    return this;
   }
 }
 
@@ -292,9 +317,9 @@ export function encodeLabelBlock(input: LabelVolume | LabelBlockPalette): Uint8A
   if ('voxels' in input) {
     checkShape(nx, ny, nz, input.voxels.length);
     const lanes = lanesOf(input.voxels);
-    const walk = new Walk(nx, ny, nsb, nx * ny * nz, 64);
+    const walk = new Walk(nx, ny, nsb, 64);
     forEachSubblock(nx, ny, nz, (base) => walk.volumeSubblock(lanes, base));
-    return layOut(nx, ny, nz, walk.done());
+    return layOut(nx, ny, nz, walk);
   }
   checkShape(nx, ny, nz, input.indices.length);
   const paletteSize = input.palette.length;
@@ -302,7 +327,7 @@ export function encodeLabelBlock(input: LabelVolume | LabelBlockPalette): Uint8A
   const paletteLanes = lanesOf(input.palette);
   const tableOf = new Int32Array(paletteSize).fill(-1);
   const indices = input.indices;
-  const walk = new Walk(nx, ny, nsb, Math.min(paletteSize, nx * ny * nz), Math.min(paletteSize, 1024));
+  const walk = new Walk(nx, ny, nsb, Math.min(paletteSize, 1024));
   forEachSubblock(nx, ny, nz, (base) => walk.paletteSubblock(indices, paletteLanes, tableOf, base));
-  return layOut(nx, ny, nz, walk.done());
+  return layOut(nx, ny, nz, walk);
 }

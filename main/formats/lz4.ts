@@ -43,6 +43,14 @@ export function lz4DecodeBlock(src: Uint8Array, decodedSize: number): Uint8Array
   return dst;
 }
 
+/** lz4DecodeBlock into a caller's buffer (its length is the decoded size), e.g. one reused across blocks. */
+export function lz4DecodeBlockInto(src: Uint8Array, dst: Uint8Array): Uint8Array {
+  if (dst.length > src.length * MAX_RATIO + 16) fail(0, `${src.length} bytes of LZ4 cannot expand to ${dst.length} bytes`);
+  const end = decodeInto(src, dst, true);
+  if (end !== dst.length) fail(src.length, `decoded ${end} bytes, expected ${dst.length}`);
+  return dst;
+}
+
 /**
  * Decodes a raw LZ4 block of unknown decoded size, refusing to produce more than `maxSize` bytes.
  * (For DVID's LZ4-stored instances, whose `/blocks?compression=lz4` payload is LZ4 of a Block
@@ -59,6 +67,13 @@ export function lz4DecodeBlockUpTo(src: Uint8Array, maxSize: number): Uint8Array
 function decodeInto(src: Uint8Array, dst: Uint8Array, exact: boolean): number {
   const sEnd = src.length;
   const dEnd = dst.length;
+  // Word views of the output for matches whose offset and position are aligned: the common case for
+  // uint64 voxels, where runs of one label repeat 8-byte patterns. (BigInt64Array element copies stay
+  // 64-bit integer moves in optimized code: no BigInt is created.)
+  const aligned8 = (dst.byteOffset & 7) === 0;
+  const aligned4 = (dst.byteOffset & 3) === 0;
+  const dst64 = new BigInt64Array(dst.buffer, aligned8 ? dst.byteOffset : 0, aligned8 ? dst.length >> 3 : 0);
+  const dst32 = new Int32Array(dst.buffer, aligned4 ? dst.byteOffset : 0, aligned4 ? dst.length >> 2 : 0);
   let s = 0;
   let d = 0;
   if (sEnd === 0) fail(0, 'empty input (a block holds at least one token)');
@@ -100,7 +115,26 @@ function decodeInto(src: Uint8Array, dst: Uint8Array, exact: boolean): number {
     }
     len += MIN_MATCH;
     if (len > dEnd - d) fail(tokenAt, exact ? `match of ${len} bytes overruns the ${dEnd}-byte output` : `output exceeds ${dEnd} bytes`);
-    copyMatch(dst, d, offset, len);
+    const from = d - offset;
+    if (aligned8 && ((offset | d) & 7) === 0 && len <= 1024) {
+      // offset ≥ 8: each source word is complete before it is read, overlapping or not
+      let wd = d >> 3;
+      let ws = from >> 3;
+      const wEnd = wd + (len >> 3);
+      while (wd < wEnd) dst64[wd++] = dst64[ws++]!;
+      for (let i = len & ~7; i < len; i++) dst[d + i] = dst[from + i]!;
+    } else if (aligned4 && ((offset | d) & 3) === 0 && len <= 1024) {
+      // offset ≥ 4: each source word is complete before it is read, overlapping or not
+      let wd = d >> 2;
+      let ws = from >> 2;
+      const wEnd = wd + (len >> 2);
+      while (wd < wEnd) dst32[wd++] = dst32[ws++]!;
+      for (let i = len & ~3; i < len; i++) dst[d + i] = dst[from + i]!;
+    } else if (len <= 32 || (offset < 8 && len < 64)) {
+      for (let i = 0; i < len; i++) dst[d + i] = dst[from + i]!;
+    } else {
+      copyMatch(dst, d, offset, len);
+    }
     d += len;
   }
   return d;
@@ -109,10 +143,6 @@ function decodeInto(src: Uint8Array, dst: Uint8Array, exact: boolean): number {
 /** Copies `len` bytes from `offset` back, repeating the pattern when they overlap. */
 function copyMatch(dst: Uint8Array, d: number, offset: number, len: number): void {
   const from = d - offset;
-  if (len <= 16 || (offset < 8 && len < 64)) {
-    for (let i = 0; i < len; i++) dst[d + i] = dst[from + i]!;
-    return;
-  }
   if (offset >= len) {
     dst.copyWithin(d, from, from + len);
     return;
@@ -171,6 +201,7 @@ export function lz4EncodeBlock(src: Uint8Array): Uint8Array {
   let anchor = 0;
   if (n >= MF_LIMIT + 1) {
     hashTable.fill(-1);
+    const src32 = (src.byteOffset & 3) === 0 ? new Int32Array(src.buffer, src.byteOffset, n >> 2) : null;
     const matchLimit = n - LAST_LITERALS; // matches must end before the last 5 bytes
     const searchLimit = n - MF_LIMIT; // and start at least 12 bytes before the end
     let i = 0;
@@ -194,6 +225,19 @@ export function lz4EncodeBlock(src: Uint8Array): Uint8Array {
       }
       let e = i + MIN_MATCH;
       let r = cand + MIN_MATCH;
+      if (src32 !== null && ((e - r) & 3) === 0) {
+        // same alignment: byte steps to a word boundary, then 4 bytes per step
+        while ((e & 3) !== 0 && e < matchLimit && src[e] === src[r]) {
+          e++;
+          r++;
+        }
+        if ((e & 3) === 0) {
+          while (e + 4 <= matchLimit && src32[e >> 2] === src32[r >> 2]) {
+            e += 4;
+            r += 4;
+          }
+        }
+      }
       while (e < matchLimit && src[e] === src[r]) {
         e++;
         r++;

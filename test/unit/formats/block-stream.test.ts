@@ -193,6 +193,17 @@ describe('decodeBlockPayload', () => {
     });
   }
 
+  it('decodes into a reused (dirty) array for every compression', () => {
+    const into = new BigUint64Array(64 ** 3).fill(0xabcdefn);
+    for (const c of compressions) {
+      into.fill(BigInt(c.length));
+      const out = decodeBlockPayload(payloadFor(vol, c), c, [64, 64, 64], { into });
+      expect(out.voxels).toBe(into);
+      expect(same(bytesOfU64(into), bytesOfU64(vol.voxels))).toBe(true);
+    }
+    expect(() => decodeBlockPayload(payloadFor(vol, 'lz4'), 'lz4', [64, 64, 64], { into: new BigUint64Array(5) })).toThrow(RangeError);
+  });
+
   it('decodes the golden per-block payloads: DVID gzip of a Block and liblz4 raw voxels', () => {
     for (const name of ['two_labels_checker', 'bits_sweep', 'random_1000_labels'] as const) {
       const raw = goldenRaw(name);

@@ -225,6 +225,16 @@ describe('cases the vectors do not cover (from DVID-API.md §5)', () => {
     expect(bytesOf(decodeLabelBlock(encodeLabelBlock(ok)).voxels).equals(bytesOf(ok.voxels))).toBe(true);
   });
 
+  it('blocks larger than 64³ with more labels than the encoder keeps scratch for', () => {
+    const vol = volumeFrom(128, 64, 48, (x, y, z) => (x < 64 ? BigInt(((z * 64 + y) * 128 + x) * 5) + 2n ** 62n : BigInt((x >> 4) + (z >> 3))));
+    const enc = encodeLabelBlock(vol);
+    const back = decodeLabelBlock(enc);
+    expect([back.nx, back.ny, back.nz]).toEqual([128, 64, 48]);
+    expect(bytesOf(back.voxels).equals(bytesOf(vol.voxels))).toBe(true);
+    // and the reused 64³ scratch still works afterwards
+    expect(Buffer.from(encodeLabelBlock(decodeLabelBlock(goldenFile('bits_sweep.dvidblk')))).equals(Buffer.from(goldenFile('bits_sweep.canonical.dvidblk')))).toBe(true);
+  });
+
   it('the palette form switches to Uint32 indices beyond 65536 labels', () => {
     const vol = volumeFrom(64, 64, 32, (x, y, z) => BigInt((z * 64 + y) * 64 + x) * 3n + 2n ** 60n);
     const pal = decodeLabelBlockToPalette(encodeLabelBlock(vol));

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as lz4js from 'lz4js';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../main/formats/format-error';
-import { lz4CompressBound, lz4DecodeBlock, lz4DecodeBlockUpTo, lz4EncodeBlock } from '../../../main/formats/lz4';
+import { lz4CompressBound, lz4DecodeBlock, lz4DecodeBlockInto, lz4DecodeBlockUpTo, lz4EncodeBlock } from '../../../main/formats/lz4';
 import { formatErrorOf, outcomeOf } from '../../support/format-errors';
 import { goldenFile, goldenRaw } from '../../support/golden';
 
@@ -90,6 +90,18 @@ describe('LZ4 block decoder', () => {
       expect(same(lz4DecodeBlockUpTo(goldenFile(`${name}.lz4`), raw.length * 2), raw)).toBe(true);
     });
   }
+
+  it('decodes into caller buffers at any alignment (the word-copy paths need aligned views)', () => {
+    const raw = goldenRaw('two_labels_split_x');
+    const lz = goldenFile('two_labels_split_x.lz4');
+    const backing = new Uint8Array(raw.length + 16).fill(0x55);
+    for (const offset of [0, 1, 2, 4, 8]) {
+      const dst = backing.subarray(offset, offset + raw.length);
+      expect(lz4DecodeBlockInto(lz, dst)).toBe(dst);
+      expect(same(dst, raw)).toBe(true);
+    }
+    expect(formatErrorOf(() => lz4DecodeBlockInto(lz, new Uint8Array(raw.length + 8)))?.reason).toMatch(/expected/);
+  });
 
   it('agrees with lz4js on what lz4js encodes', () => {
     for (const name of GOLDEN_LZ4) {
