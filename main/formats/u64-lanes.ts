@@ -48,12 +48,11 @@ function hashLanes(lo: number, hi: number): number {
 
 /**
  * Open-addressing hash map from a uint64 key (as lo/hi lanes) to a dense id 0..size-1, assigned in
- * insertion order. Grows by doubling; no per-entry objects, no BigInt.
+ * insertion order. Linear probing over one interleaved Int32Array (id + 1, lo, hi, unused per slot),
+ * so a probe touches one cache line; load factor ≤ 3/4, doubling beyond. No per-entry objects, no BigInt.
  */
 export class LaneIdMap {
-  private keyLo: Int32Array;
-  private keyHi: Int32Array;
-  private ids: Int32Array; // -1 = empty slot
+  private slots: Int32Array;
   private mask: number;
   /** number of distinct keys so far (= next id) */
   size = 0;
@@ -61,12 +60,11 @@ export class LaneIdMap {
   lo: Int32Array;
   hi: Int32Array;
 
+  /** `expected`: how many keys to make room for without growing */
   constructor(expected = 16) {
     let cap = 16;
-    while (cap < expected * 2) cap *= 2;
-    this.keyLo = new Int32Array(cap);
-    this.keyHi = new Int32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    while (cap * 3 < expected * 4 + 4) cap *= 2;
+    this.slots = new Int32Array(cap * 4);
     this.mask = cap - 1;
     this.lo = new Int32Array(Math.max(8, expected));
     this.hi = new Int32Array(Math.max(8, expected));
@@ -75,18 +73,18 @@ export class LaneIdMap {
   /** The id of (lo, hi) (int32 bits of the halves), inserting it with the next id when new. */
   idOf(lo: number, hi: number): number {
     const mask = this.mask;
-    let slot = hashLanes(lo, hi) & mask;
-    const ids = this.ids;
+    const slots = this.slots;
+    let at = (hashLanes(lo, hi) & mask) << 2;
     for (;;) {
-      const id = ids[slot]!;
-      if (id < 0) break;
-      if (this.keyLo[slot] === lo && this.keyHi[slot] === hi) return id;
-      slot = (slot + 1) & mask;
+      const tag = slots[at]!;
+      if (tag === 0) break;
+      if (slots[at + 1] === lo && slots[at + 2] === hi) return tag - 1;
+      at = (at + 4) & (mask << 2 | 3);
     }
     const id = this.size++;
-    ids[slot] = id;
-    this.keyLo[slot] = lo;
-    this.keyHi[slot] = hi;
+    slots[at] = id + 1;
+    slots[at + 1] = lo;
+    slots[at + 2] = hi;
     if (id >= this.lo.length) {
       const nlo = new Int32Array(this.lo.length * 2);
       nlo.set(this.lo);
@@ -97,7 +95,7 @@ export class LaneIdMap {
     }
     this.lo[id] = lo;
     this.hi[id] = hi;
-    if (this.size * 2 > mask) this.grow();
+    if (this.size * 4 > (mask + 1) * 3) this.grow();
     return id;
   }
 
@@ -108,22 +106,18 @@ export class LaneIdMap {
 
   private grow(): void {
     const cap = (this.mask + 1) * 2;
-    const keyLo = new Int32Array(cap);
-    const keyHi = new Int32Array(cap);
-    const ids = new Int32Array(cap).fill(-1);
-    const mask = cap - 1;
+    const slots = new Int32Array(cap * 4);
+    const wrap = ((cap - 1) << 2) | 3;
     for (let id = 0; id < this.size; id++) {
       const lo = this.lo[id]!;
       const hi = this.hi[id]!;
-      let slot = hashLanes(lo, hi) & mask;
-      while (ids[slot]! >= 0) slot = (slot + 1) & mask;
-      ids[slot] = id;
-      keyLo[slot] = lo;
-      keyHi[slot] = hi;
+      let at = (hashLanes(lo, hi) & (cap - 1)) << 2;
+      while (slots[at]! !== 0) at = (at + 4) & wrap;
+      slots[at] = id + 1;
+      slots[at + 1] = lo;
+      slots[at + 2] = hi;
     }
-    this.keyLo = keyLo;
-    this.keyHi = keyHi;
-    this.ids = ids;
-    this.mask = mask;
+    this.slots = slots;
+    this.mask = cap - 1;
   }
 }
