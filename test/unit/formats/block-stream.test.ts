@@ -109,6 +109,18 @@ describe('BlockStreamParser', () => {
     );
   });
 
+  it('carries raw-LZ4 payloads (the default /blocks codec) as well, split anywhere', () => {
+    const lzStream = concat(coords.map(([x, y, z], i) => encodeBlockRecord(x, y, z, payloadFor(volumes[i]!, 'lz4'))));
+    for (const cut of [0, 7, 16, 17, 100, lzStream.length - 1]) {
+      const p = new BlockStreamParser();
+      const records = [...p.push(lzStream.subarray(0, cut)), ...p.push(lzStream.subarray(cut))];
+      p.finish();
+      expect(records.map((r) => [r.bx, r.by, r.bz])).toEqual(coords);
+      const decoded = records.map((r) => decodeBlockPayload(r.payload, 'lz4', [16, 16, 16]).voxels);
+      expect(decoded.every((v, i) => same(bytesOfU64(v), bytesOfU64(volumes[i]!.voxels)))).toBe(true);
+    }
+  });
+
   it('payloads are copies: reusing the chunk buffer does not change them', () => {
     const chunk = new Uint8Array(stream);
     const p = new BlockStreamParser();
