@@ -18,7 +18,7 @@ const FORMAT = 'label-block';
 // Scratch reused by every call (decoding is synchronous and never re-enters).
 const scratch = new Uint16Array(512);
 const lut64 = new BigUint64Array(512);
-const lut = new Uint32Array(512);
+const paletteLut = new Uint32Array(512);
 const seen = new Int32Array(512);
 let seenStamp = 0;
 
@@ -186,7 +186,7 @@ export function decodeLabelBlockToPalette(bytes: Uint8Array, opts: LabelBlockDec
   const labels = new LaneIdMap(Math.min(n, 1024));
   const rows = rowOffsets(nx, ny);
   const sc = scratch;
-  const lt = lut;
+  const lt = paletteLut;
   const seenAt = seen;
   let nsPos = layout.nsOffset;
   let idxPos = layout.indexOffset;
