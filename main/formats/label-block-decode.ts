@@ -4,8 +4,10 @@
  * (b) full uint64 voxels, moved as BigUint64Array elements (64-bit integer moves once optimized).
  *
  * Both validate the whole structure first (parseLabelBlockLayout), then walk the sub-blocks once:
- * Ns = 0 → label 0, Ns = 1 → one label for 512 voxels, Ns ≥ 2 → unpack the values into a 512-entry
- * scratch and map them through a per-sub-block lookup table (local index → output value).
+ * Ns = 0 → label 0, Ns = 1 → one label for 512 voxels, Ns ≥ 2 → map the packed values through a
+ * per-sub-block lookup table (local index → output value). Two to four labels (b = 1, 2: most
+ * multi-label sub-blocks of real segmentation) are unpacked straight into the output, one row word at
+ * a time; wider values go through a 512-entry scratch (label-block-unpack.ts).
  */
 import { FormatError } from './format-error';
 import { BITS_FOR, parseLabelBlockLayout, readTableLanes, type LabelBlockLayout } from './label-block-layout';
