@@ -18,7 +18,8 @@
  *
  * N == 1 is the 24-byte solid block. Ns[s] == 0 stores nothing and decodes to label 0. A packed value v
  * means label L[I_s[v]]; v ≥ Ns[s] is invalid (DVID would read the next sub-block's index or panic).
- * Trailing bytes after the values are tolerated, as DVID does.
+ * Trailing bytes after the values are tolerated, as DVID does. Stricter than DVID on one point: every
+ * index must be < N, even one no voxel refers to (DVID only fails on those it dereferences).
  */
 import { FormatError } from './format-error';
 import { DEFAULT_MAX_BLOCK_VOXELS, type LabelBlockDecodeOptions, type LabelBlockHeader } from './label-block-types';
