@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { runDecodeBlock, runEncodeBlock, type EncodeBlockOptions } from './blocks';
+import { runInspect, type InspectOptions } from './inspect';
 import { UsageError, type LaunchOptions } from './options';
 import { runStart } from './start';
 import { runWeb } from './web';
@@ -52,6 +53,15 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--gzip', 'gzip the block, as a /blocks?compression=blocks payload')
     .action(async (inPath: string, outPath: string, opts: EncodeBlockOptions) => {
       status = await runEncodeBlock(inPath, outPath, opts);
+    });
+
+  program
+    .command('inspect')
+    .description('print one JSON line of facts per file (SWC, ngmesh, OBJ, PLY, Draco, sparsevol, tar, label block, block stream); failures go to stderr, exit 1')
+    .argument('<file...>', 'files to inspect')
+    .option('--as <format>', 'read every file as this format instead of guessing from extension and content')
+    .action(async (files: string[], opts: InspectOptions) => {
+      status = await runInspect(files, opts);
     });
 
   try {

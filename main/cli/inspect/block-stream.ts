@@ -56,7 +56,7 @@ export const blockStreamInspector: Inspector = {
     return wellFramed(bytes);
   },
 
-  async inspect(bytes, fileName) {
+  async inspect(bytes) {
     const records: BlockRecord[] = parseBlockStream(bytes);
     const coords = records.map((r) => [r.bx, r.by, r.bz] as [number, number, number]);
     const kinds: Record<string, number> = {};
@@ -70,8 +70,6 @@ export const blockStreamInspector: Inspector = {
     const sizes = records.map((r) => r.payload.length);
     const axis = (i: number, f: (...v: number[]) => number) => (coords.length ? f(...coords.map((c) => c[i]!)) : null);
     return {
-      file: fileName,
-      format: 'dvid-block-stream',
       bytes: bytes.length,
       records: records.length,
       distinctCoordinates: seen.size,

@@ -27,7 +27,7 @@ function gunzipPrefix(bytes: Uint8Array): Uint8Array | null {
 
 export const labelBlockInspector: Inspector = {
   name: 'block',
-  extensions: ['.dvidblk'],
+  extensions: ['.dvidblk', '.dvidblk.gz'],
 
   sniff(bytes) {
     if (isGzip(bytes)) {
@@ -37,7 +37,7 @@ export const labelBlockInspector: Inspector = {
     return plausibleHeader(bytes, bytes.length);
   },
 
-  async inspect(bytes, fileName) {
+  async inspect(bytes) {
     const gzipped = isGzip(bytes);
     const block = gzipped ? gunzipBounded(bytes, labelBlockByteBound(DEFAULT_MAX_BLOCK_VOXELS), 'label-block') : bytes;
     const layout = parseLabelBlockLayout(block);
@@ -60,8 +60,6 @@ export const labelBlockInspector: Inspector = {
       }
     }
     return {
-      file: fileName,
-      format: 'dvid-label-block',
       gzipped,
       bytes: bytes.length,
       blockBytes: block.length,

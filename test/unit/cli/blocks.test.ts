@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseShape, runDecodeBlock, runEncodeBlock } from '../../../main/cli/blocks';
+import { runInspect } from '../../../main/cli/inspect';
 import { blockStreamInspector } from '../../../main/cli/inspect/block-stream';
 import { labelBlockInspector } from '../../../main/cli/inspect/label-block';
 import { UsageError } from '../../../main/cli/options';
@@ -82,7 +83,6 @@ describe('label block inspector', () => {
   it('reports grid, table, distinct labels, solidity and the top labels', async () => {
     const facts = await labelBlockInspector.inspect(goldenFile('tiny16.dvidblk'), 'tiny16.dvidblk');
     expect(facts).toMatchObject({
-      format: 'dvid-label-block',
       gzipped: false,
       grid: [2, 2, 2],
       shape: [16, 16, 16],
@@ -136,7 +136,6 @@ describe('block stream inspector', () => {
   it('reports record count, coordinates and what the payloads are', async () => {
     const facts = await blockStreamInspector.inspect(new Uint8Array(stream), 's.blocks');
     expect(facts).toMatchObject({
-      format: 'dvid-block-stream',
       records: 3,
       distinctCoordinates: 2,
       coordinates: [
@@ -158,5 +157,21 @@ describe('block stream inspector', () => {
     await expect(blockStreamInspector.inspect(new Uint8Array(stream.subarray(0, 40)), 'x')).rejects.toBeInstanceOf(FormatError);
     const withError = Buffer.concat([stream, Buffer.from('datastore error (/api/node/x/seg/blocks).\n')]);
     await expect(blockStreamInspector.inspect(new Uint8Array(withError), 'x')).rejects.toThrow(/datastore error/);
+  });
+});
+
+describe('inspect with the registry', () => {
+  it('finds blocks by extension (.dvidblk.gz too) and streams by content, one JSON line each', async () => {
+    const stream = join(dir, 'saved-response');
+    writeFileSync(stream, encodeBlockRecord(-1, 2, 3, goldenFile('tiny16.dvidblk')));
+    const lines: string[] = [];
+    const errs: string[] = [];
+    const status = await runInspect([join(GOLDEN_DIR, 'two_labels_checker.dvidblk.gz'), join(GOLDEN_DIR, 'tiny16.dvidblk'), stream], {}, { out: (l) => lines.push(l), err: (l) => errs.push(l) });
+    expect(errs).toEqual([]);
+    expect(status).toBe(0);
+    const facts = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(facts.map((f) => f.format)).toEqual(['block', 'block', 'stream']);
+    expect(facts[0]).toMatchObject({ gzipped: true, tableSize: 2, distinctLabels: 2 });
+    expect(facts[2]).toMatchObject({ records: 1, coordinates: [[-1, 2, 3]] });
   });
 });
