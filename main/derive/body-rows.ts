@@ -4,14 +4,15 @@
  * its rank) and other name fields, copied from main.body_annotations; `bid` is the small local key
  * every other derived table uses.
  *
- * Full-text index (FTS5, contentless with delete support; rowid = bid):
- * - fts_sub (trigram): id, type, instance, other — substring and prefix search of 3+ characters;
- *   every body is in it, so an id prefix finds unnamed bodies too.
- * - fts_word (unicode61, prefix indexes of 1 and 2 characters): type, instance, other — word-prefix
- *   search for texts shorter than 3 characters; only bodies with a name are in it.
+ * Full-text index (FTS5, contentless with delete support; rowid = bid), bodies with a name only:
+ * - fts_sub (trigram): type, instance, other — substring and prefix search of 3+ characters;
+ * - fts_word (unicode61, prefix indexes of 1 and 2 characters): the same columns — word-prefix search
+ *   for texts shorter than 3 characters.
+ * Body ids are searched on the bodies_id b-tree instead (exact id, and a decimal prefix as at most 20
+ * id ranges): a trigram index over ids would hold every body and answer a full id by intersecting
+ * posting lists of digit trigrams that each cover a large share of all bodies.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { u64FromDb } from '../cache/u64';
 import { otherNames } from './names';
 import { EMPTY_STATUS, statusRank } from './status-order';
 
@@ -82,7 +83,7 @@ export class BodyRows {
     this.#counts = db.prepare('SELECT pre, post, annotated FROM derived.bodies WHERE bid = ?').raw(true).safeIntegers(false);
     this.#delete = db.prepare('DELETE FROM derived.bodies WHERE bid = ?');
     this.#count = db.prepare('UPDATE derived.ctx SET bodies = bodies + ? WHERE id = ?');
-    this.#ftsSubIns = db.prepare('INSERT INTO derived.fts_sub (rowid, id, type, instance, other) VALUES (?, ?, ?, ?, ?)');
+    this.#ftsSubIns = db.prepare('INSERT INTO derived.fts_sub (rowid, type, instance, other) VALUES (?, ?, ?, ?)');
     this.#ftsSubDel = db.prepare('DELETE FROM derived.fts_sub WHERE rowid = ?');
     this.#ftsWordIns = db.prepare('INSERT INTO derived.fts_word (rowid, type, instance, other) VALUES (?, ?, ?, ?)');
     this.#ftsWordDel = db.prepare('DELETE FROM derived.fts_word WHERE rowid = ?');
@@ -103,14 +104,15 @@ export class BodyRows {
 
   insert(storedBody: bigint, m: BodyMeta): number {
     const bid = Number(this.#insert.run(this.ctxId, storedBody, m.annotated, m.type, m.instance, m.status, m.statusKey, m.statusRank, m.otherNames).lastInsertRowid);
-    this.#index(bid, storedBody, m);
+    this.#index(bid, m);
     this.#count.run(1, this.ctxId);
     return bid;
   }
 
-  #index(bid: number, storedBody: bigint, m: BodyMeta): void {
-    this.#ftsSubIns.run(bid, u64FromDb(storedBody).toString(), m.type, m.instance, m.otherNames);
-    if (m.type !== null || m.instance !== null || m.otherNames !== null) this.#ftsWordIns.run(bid, m.type, m.instance, m.otherNames);
+  #index(bid: number, m: BodyMeta): void {
+    if (m.type === null && m.instance === null && m.otherNames === null) return;
+    this.#ftsSubIns.run(bid, m.type, m.instance, m.otherNames);
+    this.#ftsWordIns.run(bid, m.type, m.instance, m.otherNames);
   }
 
   #unindex(bid: number): void {
@@ -129,7 +131,7 @@ export class BodyRows {
     this.#update.run(m.annotated, m.type, m.instance, m.status, m.statusKey, m.statusRank, m.otherNames, bid);
     if (this.deleteIfEmpty(bid)) return;
     this.#unindex(bid);
-    this.#index(bid, storedBody, m);
+    this.#index(bid, m);
   }
 
   /** Deletes a body row that no longer has a synapse element or an annotation. Returns true when deleted. */

@@ -12,7 +12,7 @@
  *   7, 8, 9  a word inside the value starts with the text: after "(" as in `EPG(PB08)_L3` for "PB08",
  *            or after any other non-alphanumeric character ("L3" after "_")
  *   10–12    the text occurs anywhere in the value       (texts of 3+ characters: the trigram index)
- *   13       the body id starts with the text            (3+ digits)
+ *   13       the body id starts with the text            (3+ digits; bodies_id ranges, not FTS)
  * Matching ignores case and diacritics, like the FTS5 tokenizers that find the candidates.
  */
 import type { ParsedAnnotation } from '../cache/body-annotation-store';
@@ -79,9 +79,20 @@ export function nameTier(q: string, type: string | null, instance: string | null
   if (best === 1) return best;
   consider(matchKind(instance, q, substring), 1);
   if (other !== null) {
-    for (const part of other.split(FIELD_SEP)) consider(matchKind(part, q, substring), 2);
+    for (const part of partsOf(other)) consider(matchKind(part, q, substring), 2);
   }
   return best;
+}
+
+const parts = new Map<string, string[]>();
+function partsOf(other: string): string[] {
+  let p = parts.get(other);
+  if (!p) {
+    p = other.split(FIELD_SEP);
+    if (parts.size >= 100_000) parts.clear();
+    parts.set(other, p);
+  }
+  return p;
 }
 
 /** FTS5 string literal: the text in double quotes, inner quotes doubled. */

@@ -125,7 +125,7 @@ CREATE TABLE derived.roi_conn (
 ) STRICT, WITHOUT ROWID;
 
 CREATE VIRTUAL TABLE derived.fts_sub USING fts5(
-  id, type, instance, other,
+  type, instance, other,
   tokenize = 'trigram case_sensitive 0 remove_diacritics 1', content = '', contentless_delete = 1
 );
 CREATE VIRTUAL TABLE derived.fts_word USING fts5(

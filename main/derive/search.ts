@@ -110,6 +110,28 @@ export interface PlannedQuery {
   countedValue: number | null;
 }
 
+const NO_HITS = { sql: 'SELECT NULL AS bid, NULL AS tier WHERE 0', params: [] as unknown[] };
+
+/** A run of digits this long is searched as a body id only. */
+const ID_ONLY_DIGITS = 7;
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Ids whose decimal form starts with `digits` (no leading zero), as inclusive ranges [P·10^k, (P+1)·10^k − 1]
+ * for every k that keeps the id within 20 digits (the exact id itself, k = 0, is left to tier 0).
+ */
+export function idPrefixRanges(digits: string): Array<[bigint, bigint]> {
+  const p = BigInt(digits);
+  const out: Array<[bigint, bigint]> = [];
+  for (let k = 1n, scale = 10n; digits.length + Number(k) <= 20; k++, scale *= 10n) {
+    const lo = p * scale;
+    if (lo > U64_MAX) break;
+    const hi = (p + 1n) * scale - 1n;
+    out.push([lo, hi > U64_MAX ? U64_MAX : hi]);
+  }
+  return out;
+}
+
 function textHits(db: Database, ctxId: number, text: string): { sql: string; params: unknown[] } | null {
   const t = text.trim();
   if (t === '') return null;
@@ -129,17 +151,23 @@ function textHits(db: Database, ctxId: number, text: string): { sql: string; par
   const q = fold(t);
   const parts: string[] = [];
   const params: unknown[] = [];
+  let names = true;
   if (/^[0-9]+$/.test(t)) {
     const id = BigInt(t);
-    if (id < 1n << 64n) {
+    if (id <= U64_MAX) {
       parts.push(`SELECT bid, ${TIER_ID} AS tier FROM derived.bodies WHERE ctx_id = ? AND body = ?`);
       params.push(ctxId, u64ToDb(id));
     }
-    if (t.length >= SUBSTRING_MIN) {
-      parts.push(`SELECT b.bid, ${TIER_ID_PREFIX} AS tier FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid WHERE f.fts_sub MATCH ? AND b.ctx_id = ?`);
-      params.push(`id : ^${ftsString(t)}`, ctxId);
+    if (t.length >= SUBSTRING_MIN && !t.startsWith('0')) {
+      for (const [lo, hi] of idPrefixRanges(t)) {
+        parts.push(`SELECT bid, ${TIER_ID_PREFIX} AS tier FROM derived.bodies WHERE ctx_id = ? AND body BETWEEN ? AND ?`);
+        params.push(ctxId, u64ToDb(lo), u64ToDb(hi));
+      }
     }
+    // A long number is a body id, not part of a name (names carry at most a few digits).
+    names = t.length < ID_ONLY_DIGITS;
   }
+  if (!names) return parts.length ? { sql: `SELECT bid, min(tier) AS tier FROM (${parts.join(' UNION ALL ')}) GROUP BY bid`, params } : NO_HITS;
   if (q.length >= SUBSTRING_MIN) {
     parts.push(
       `SELECT b.bid, derive_name_tier(?, b.type, b.instance, b.other_names, 1) AS tier FROM derived.fts_sub f JOIN derived.bodies b ON b.bid = f.rowid
@@ -156,7 +184,7 @@ function textHits(db: Database, ctxId: number, text: string): { sql: string; par
       params.push(q, `{type instance other} : ${ftsString(ws.join(' '))} *`, ctxId);
     }
   }
-  if (parts.length === 0) return { sql: 'SELECT NULL AS bid, NULL AS tier WHERE 0', params: [] };
+  if (parts.length === 0) return NO_HITS;
   return { sql: `SELECT bid, min(tier) AS tier FROM (${parts.join(' UNION ALL ')}) WHERE tier >= 0 GROUP BY bid`, params };
 }
 

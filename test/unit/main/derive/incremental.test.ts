@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cache } from '../../../../main/cache/index';
 import { Derived } from '../../../../main/derive/derived';
+import { searchNeurons } from '../../../../main/derive/search';
 import { openTemp } from '../../../support/cache-fixture';
 import { buildFixture, putAnnotation, type Fixture } from '../../../support/derive-fixture';
 import { derivedSnapshot, oracle, type Snapshot } from '../../../support/derive-oracle';
@@ -90,7 +91,7 @@ describe('incremental updates', () => {
     expect(after.bodies[c]!.pre + after.bodies[b]!.pre).toBe(before.bodies[b]!.pre);
     expect(after.bodies[c]!.post + after.bodies[b]!.post).toBe(before.bodies[b]!.post);
     // The new body is searchable by id right away.
-    expect(d.db.prepare('SELECT count(*) FROM derived.fts_sub WHERE fts_sub MATCH ?').pluck().get(`id : "${c}"`)).toBe(1);
+    expect(searchNeurons(d.db, d.ctxOf(fx.ids.node)!, { text: c }).rows.map((r) => r.bodyId)).toEqual([c]);
   });
 
   it('element posts, deletes, kind changes and relationship edits', () => {

@@ -122,8 +122,12 @@ describe('searchNeurons ranking', () => {
     expect(search({ text: ` ${BIG} ` }).rows[0]!.type).toBe('LC4');
   });
 
-  it('finds a body id by its prefix (3+ digits), also for bodies without a name', () => {
+  it('finds a body id by its prefix (3+ digits), also for bodies without a name, up to 2^64 − 1', () => {
     expect(idsOf({ text: '5813057' })).toEqual(['58130572741']);
+    expect(idsOf({ text: '581' })).toEqual(['58130572741']);
+    expect(idsOf({ text: '1844674407370955161' })).toEqual([BIG.toString()]);
+    expect(idsOf({ text: '18446744073709551616' })).toEqual([]);
+    expect(idsOf({ text: '0581' })).toEqual([]);
   });
 
   it('ranks exact value, then prefix, then word prefix, then substring; type before instance before other fields', () => {
