@@ -74,6 +74,7 @@ export class Derived {
   #closed = false;
   #lastError: unknown = null;
   #flushing = false;
+  #fresh: { main: number; derived: number; fresh: boolean } | null = null;
 
   private constructor(cache: Cache) {
     this.#cache = cache;
@@ -313,10 +314,17 @@ export class Derived {
    */
   fresh(): boolean {
     if (this.writable) return true;
+    // The stamp scans the source tables: recompute it only when another connection committed to
+    // either file since the last answer (PRAGMA data_version moves exactly then).
+    const main = this.db.pragma('main.data_version', { simple: true }) as number;
+    const derived = this.db.pragma(`${DERIVED_SCHEMA}.data_version`, { simple: true }) as number;
+    const c = this.#fresh;
+    if (c && c.main === main && c.derived === derived) return c.fresh;
     const version = this.db.pragma(`${DERIVED_SCHEMA}.user_version`, { simple: true }) as number;
-    if (version !== DERIVED_VERSION) return false;
-    const dirty = this.#meta('dirty');
-    return dirty === '1' || (dirty === '0' && this.#meta('stamp') === cacheStamp(this.db));
+    const dirty = version === DERIVED_VERSION ? this.#meta('dirty') : null;
+    const fresh = dirty === '1' || (dirty === '0' && this.#meta('stamp') === cacheStamp(this.db));
+    this.#fresh = { main, derived, fresh };
+    return fresh;
   }
 
   /** Flushes, records the clean-close stamp (writer), and detaches. Call before closing the cache. */
