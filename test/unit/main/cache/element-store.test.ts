@@ -45,15 +45,16 @@ describe('packed element blocks', () => {
   });
 });
 
-describe('ElementStore', () => {
-  function setup() {
-    const t = openTemp();
-    cleanups.push(t.cleanup);
-    const ids = seedRepo(t.cache);
-    return { cache: t.cache, ids };
-  }
-  const el = (x: number, y: number, z: number, kind = 'PostSyn', prop: Record<string, string> = {}): ElementInput => ({ pos: [x, y, z], kind, tags: [], prop, rels: [] });
+function setup() {
+  const t = openTemp();
+  cleanups.push(t.cleanup);
+  const ids = seedRepo(t.cache);
+  return { cache: t.cache, ids };
+}
 
+const el = (x: number, y: number, z: number, kind = 'PostSyn', prop: Record<string, string> = {}): ElementInput => ({ pos: [x, y, z], kind, tags: [], prop, rels: [] });
+
+describe('ElementStore', () => {
   it('replaces whole blocks, merges per-body reads, and replaces only inside a filter', () => {
     const { cache, ids } = setup();
     const E = cache.elements;
