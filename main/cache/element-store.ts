@@ -1,266 +1,242 @@
 /**
- * Annotation elements (synapses, bookmarks, to-dos: one table for every annotation instance) and the
- * supervoxel under each of them.
+ * Annotation elements (synapses, bookmarks, to-dos: one table for every annotation instance), stored
+ * per annotation block as DVID itself stores them: one `element_blocks` row per (instance, node,
+ * block) holding every element of the block packed (element-pack.ts), and one `element_block_svs`
+ * row with the supervoxel under each of those elements, in the same order, in the labelmap the
+ * annotation syncs to. A block row is rewritten whole, so ingest costs one insert per block, not per
+ * element, and a scan decodes typed arrays; the derived tables of issue 7 (per-body counts, partners,
+ * ROI tables) are built from such scans. Rewriting a block drops its supervoxel row (it no longer
+ * matches the elements' order).
  *
- * Row layout of `elements` (key: instance, node, z, y, x — z first, so a z-slab is one range scan):
- * - kind: 0 PreSyn, 1 PostSyn, 2 Gap, 3 Note, 4 Unknown.
- * - tags: JSON array of strings, NULL when empty. prop: JSON object of strings, NULL when empty.
- * - rels: NULL when none, else n × 13 bytes: uint8 relationship (0 PreSynTo, 1 PostSynTo,
- *   2 ConvergentTo, 3 GroupedWith, 4 UnknownRelationship), then int32 LE x, y, z of the partner.
- *   Kept in the element's row (not a side table) so ingest is one insert per element; the derived
- *   tables of issue 7 expand T-bar→PSD pairs from it.
- * `element_svs` holds the supervoxel at each element's position in the annotation's synced labelmap,
- * filled after the elements (from /labels in batches or from cached blocks).
+ * `complete` = 1 when the row holds every element the server had in the block (a whole-block read);
+ * 0 when it was assembled from per-body reads or a filtered region (bbox/ROI scopes).
  */
 import type { CacheDb } from './open';
-import { RowHasher } from './checksum';
+import { comparePos, packElements, packedPositions, unpackElements, type ElementInput, type ElementRow } from './element-pack';
 import { RowWriter } from './row-writer';
 import { TABLES } from './tables';
-import { u64FromDb, u64ToDb } from './u64';
 
-export type ElementKindName = 'PreSyn' | 'PostSyn' | 'Gap' | 'Note' | 'Unknown';
-export type RelKindName = 'PreSynTo' | 'PostSynTo' | 'ConvergentTo' | 'GroupedWith' | 'UnknownRelationship';
-
-export const ELEMENT_KINDS: readonly ElementKindName[] = ['PreSyn', 'PostSyn', 'Gap', 'Note', 'Unknown'];
-export const REL_KINDS: readonly RelKindName[] = ['PreSynTo', 'PostSynTo', 'ConvergentTo', 'GroupedWith', 'UnknownRelationship'];
-const KIND_CODE = new Map<string, number>(ELEMENT_KINDS.map((k, i) => [k, i]));
-const REL_CODE = new Map<string, number>(REL_KINDS.map((k, i) => [k, i]));
-
-/** Structurally the AnnotationElement of main/formats/annotation.ts. */
-export interface ElementInput {
-  pos: readonly [number, number, number];
-  kind: string;
-  tags: readonly string[];
-  prop: Readonly<Record<string, string>>;
-  rels: ReadonlyArray<{ rel: string; to: readonly [number, number, number] }>;
-}
-
-export interface ElementRow {
-  pos: [number, number, number];
-  kind: ElementKindName;
-  tags: string[];
-  prop: Record<string, string>;
-  rels: Array<{ rel: RelKindName; to: [number, number, number] }>;
-}
+export type { ElementInput, ElementRow } from './element-pack';
 
 /** [x0, y0, z0, x1, y1, z1): scale-0 voxels, half-open. */
 export type VoxelBox = readonly [number, number, number, number, number, number];
+export type Coord = readonly [number, number, number];
 
-const REL_BYTES = 13;
-
-export function packRels(rels: ElementInput['rels']): Buffer | null {
-  if (rels.length === 0) return null;
-  const out = Buffer.allocUnsafe(rels.length * REL_BYTES);
-  let o = 0;
-  for (const r of rels) {
-    const code = REL_CODE.get(r.rel);
-    if (code === undefined) throw new TypeError(`unknown relationship "${r.rel}"`);
-    out[o] = code;
-    out.writeInt32LE(r.to[0], o + 1);
-    out.writeInt32LE(r.to[1], o + 5);
-    out.writeInt32LE(r.to[2], o + 9);
-    o += REL_BYTES;
-  }
-  return out;
+export interface StoredBlock {
+  coord: [number, number, number];
+  blockSize: number;
+  complete: boolean;
+  elements: ElementRow[];
 }
 
-export function unpackRels(buf: Uint8Array | null): ElementRow['rels'] {
-  if (!buf || buf.length === 0) return [];
-  if (buf.length % REL_BYTES !== 0) throw new Error(`relationship blob of ${buf.length} bytes is not a multiple of ${REL_BYTES}`);
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-  const out: ElementRow['rels'] = [];
-  for (let o = 0; o < b.length; o += REL_BYTES) {
-    const rel = REL_KINDS[b[o]!];
-    if (!rel) throw new Error(`unknown relationship code ${b[o]}`);
-    out.push({ rel, to: [b.readInt32LE(o + 1), b.readInt32LE(o + 5), b.readInt32LE(o + 9)] });
-  }
-  return out;
+interface RawBlock {
+  bx: number;
+  by: number;
+  bz: number;
+  block_size: number;
+  complete: number;
+  count: number;
+  data: Buffer;
+  props: string | null;
+  tags: string | null;
 }
 
-function isInt32(v: number): boolean {
-  return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
-}
+const floorDiv = (a: number, b: number) => Math.floor(a / b);
 
 export class ElementStore {
-  readonly #insert;
-  readonly #hasher = new RowHasher();
-  readonly #row: unknown[] = Array.from<unknown>({ length: 11 });
-  readonly #sv: RowWriter | null;
+  readonly #block: RowWriter | null;
+  readonly #svs: RowWriter | null;
 
   constructor(readonly cache: CacheDb) {
-    // The hot path of synapse ingest: a hand-rolled insert (same column order and checksum as
-    // RowWriter, which a test cross-checks) to avoid per-row array and u64 work.
-    this.#insert = cache.readonly
-      ? null
-      : cache.db.prepare(
-          'INSERT OR REPLACE INTO elements (instance_id, node_id, z, y, x, kind, tags, prop, rels, fetch_id, checksum) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
-        );
-    this.#sv = cache.readonly ? null : new RowWriter(cache.db, TABLES.element_svs, 'replace');
+    this.#block = cache.readonly ? null : new RowWriter(cache.db, TABLES.element_blocks, 'replace');
+    this.#svs = cache.readonly ? null : new RowWriter(cache.db, TABLES.element_block_svs, 'replace');
   }
 
-  /** Stores one element (replacing the one at the same position); call inside a write transaction. */
-  put(instanceId: number, nodeId: number, el: ElementInput, fetchId: number): void {
-    const [x, y, z] = el.pos;
-    if (!isInt32(x) || !isInt32(y) || !isInt32(z)) throw new RangeError(`element position ${JSON.stringify(el.pos)} is not three int32`);
-    const kind = KIND_CODE.get(el.kind);
-    if (kind === undefined) throw new TypeError(`unknown element kind "${el.kind}"`);
-    const tags = el.tags.length ? JSON.stringify(el.tags) : null;
-    let prop: string | null = null;
-    for (const _ in el.prop) {
-      prop = JSON.stringify(el.prop);
-      break;
-    }
-    const rels = packRels(el.rels);
-    const h = this.#hasher.reset();
-    h.int(instanceId).int(nodeId).int(z).int(y).int(x).int(kind).text(tags).text(prop).blob(rels).int(fetchId);
-    const row = this.#row;
-    row[0] = instanceId;
-    row[1] = nodeId;
-    row[2] = z;
-    row[3] = y;
-    row[4] = x;
-    row[5] = kind;
-    row[6] = tags;
-    row[7] = prop;
-    row[8] = rels;
-    row[9] = fetchId;
-    row[10] = h.digest();
-    this.#insert!.run(row);
+  /** Replaces one block's elements (and drops its supervoxel row); call inside a write transaction. */
+  putBlock(instanceId: number, nodeId: number, coord: Coord, blockSize: number, elements: readonly ElementInput[], complete: boolean, fetchId: number): void {
+    const p = packElements(elements);
+    this.#block!.write([instanceId, nodeId, coord[2], coord[1], coord[0], blockSize, complete ? 1 : 0, p.count, p.data, p.props, p.tags, fetchId]);
+    this.cache.db
+      .prepare('DELETE FROM element_block_svs WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
+      .run(instanceId, nodeId, coord[2], coord[1], coord[0]);
+  }
+
+  block(instanceId: number, nodeId: number, coord: Coord): StoredBlock | null {
+    const r = this.cache.db
+      .prepare('SELECT bx, by, bz, block_size, complete, count, data, props, tags FROM element_blocks WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
+      .safeIntegers(false)
+      .get(instanceId, nodeId, coord[2], coord[1], coord[0]) as RawBlock | undefined;
+    return r ? toBlock(r) : null;
   }
 
   /**
-   * Deletes the elements inside `box` that were not written by one of `keepFetchIds`: what a fresh
-   * full read of that box no longer contains. Call inside the transaction that completes the box.
+   * Adds or replaces elements (matched by position) in their blocks, keeping the blocks' other
+   * elements (per-body reads); a row keeps its `complete` flag. Returns the blocks touched.
    */
-  deleteStaleInBox(instanceId: number, nodeId: number, box: VoxelBox, keepFetchIds: readonly number[]): number {
-    const keep = keepFetchIds.length ? `AND fetch_id NOT IN (${keepFetchIds.map(() => '?').join(',')})` : '';
-    const inBox = 'instance_id = ? AND node_id = ? AND z >= ? AND z < ? AND y >= ? AND y < ? AND x >= ? AND x < ?';
-    const args = [instanceId, nodeId, box[2], box[5], box[1], box[4], box[0], box[3]];
-    const n = this.cache.db.prepare(`DELETE FROM elements WHERE ${inBox} ${keep}`).run(...args, ...keepFetchIds).changes;
-    if (n > 0) {
-      // The supervoxels recorded for elements that are gone.
-      this.cache.db
-        .prepare(
-          `DELETE FROM element_svs WHERE ${inBox} AND NOT EXISTS (SELECT 1 FROM elements e WHERE e.instance_id = element_svs.instance_id
-             AND e.node_id = element_svs.node_id AND e.z = element_svs.z AND e.y = element_svs.y AND e.x = element_svs.x)`,
-        )
-        .run(...args);
+  mergeElements(instanceId: number, nodeId: number, blockSize: number, elements: readonly ElementInput[], fetchId: number): number {
+    const byBlock = new Map<string, { coord: [number, number, number]; els: ElementInput[] }>();
+    for (const e of elements) {
+      const c: [number, number, number] = [floorDiv(e.pos[0], blockSize), floorDiv(e.pos[1], blockSize), floorDiv(e.pos[2], blockSize)];
+      const k = c.join();
+      const g = byBlock.get(k);
+      if (g) g.els.push(e);
+      else byBlock.set(k, { coord: c, els: [e] });
     }
-    return n;
-  }
-
-  putSupervoxel(instanceId: number, nodeId: number, pos: readonly [number, number, number], labelmapId: number, sv: bigint, fetchId: number): void {
-    this.#sv!.write([instanceId, nodeId, pos[2], pos[1], pos[0], labelmapId, sv, fetchId]);
+    for (const { coord, els } of byBlock.values()) {
+      const old = this.block(instanceId, nodeId, coord);
+      const fresh = new Set(els.map((e) => e.pos.join()));
+      const kept = (old?.elements ?? []).filter((e) => !fresh.has(e.pos.join()));
+      this.putBlock(instanceId, nodeId, coord, blockSize, [...kept, ...els], old?.complete ?? false, fetchId);
+    }
+    return byBlock.size;
   }
 
   /**
-   * Positions [x, y, z] of elements with no supervoxel recorded (by job `jobId` when given: an open
-   * node's older answers may be stale), in key order starting after `after`, at most `limit`.
+   * Replaces the elements of a block that lie where `where` says (a bbox or ROI scope), keeping the
+   * others; a block not yet cached becomes an incomplete row.
    */
-  withoutSupervoxel(instanceId: number, nodeId: number, limit: number, jobId: number | null = null, after: readonly [number, number, number] | null = null): Array<[number, number, number]> {
-    const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
-    const from = after ? 'AND (e.z, e.y, e.x) > (?, ?, ?)' : '';
-    const args: number[] = [instanceId, nodeId];
-    if (after) args.push(after[2], after[1], after[0]);
-    if (jobId !== null) args.push(jobId);
-    args.push(limit);
-    return this.cache.db
-      .prepare(
-        `SELECT e.x, e.y, e.z FROM elements e WHERE e.instance_id = ? AND e.node_id = ? ${from} AND NOT EXISTS (
-           SELECT 1 FROM element_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x ${byJob})
-         ORDER BY e.z, e.y, e.x LIMIT ?`,
-      )
-      .raw(true)
-      .safeIntegers(false)
-      .all(...args) as Array<[number, number, number]>;
-  }
-
-  /** Positions [x, y, z] of the elements inside a half-open voxel box. */
-  positionsIn(instanceId: number, nodeId: number, box: VoxelBox): Array<[number, number, number]> {
-    return this.cache.db
-      .prepare('SELECT x, y, z FROM elements WHERE instance_id = ? AND node_id = ? AND z >= ? AND z < ? AND y >= ? AND y < ? AND x >= ? AND x < ?')
-      .raw(true)
-      .safeIntegers(false)
-      .all(instanceId, nodeId, box[2], box[5], box[1], box[4], box[0], box[3]) as Array<[number, number, number]>;
-  }
-
-  /** Deletes the element at `pos` and the supervoxel recorded for it. */
-  deleteAt(instanceId: number, nodeId: number, pos: readonly [number, number, number]): void {
-    const db = this.cache.db;
-    db.prepare('DELETE FROM elements WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(instanceId, nodeId, pos[2], pos[1], pos[0]);
-    db.prepare('DELETE FROM element_svs WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(instanceId, nodeId, pos[2], pos[1], pos[0]);
+  replaceWithin(instanceId: number, nodeId: number, coord: Coord, blockSize: number, elements: readonly ElementInput[], where: (pos: Coord) => boolean, fetchId: number): void {
+    const old = this.block(instanceId, nodeId, coord);
+    const kept = (old?.elements ?? []).filter((e) => !where(e.pos));
+    this.putBlock(instanceId, nodeId, coord, blockSize, [...kept, ...elements.filter((e) => where(e.pos))], old?.complete ?? false, fetchId);
   }
 
   count(instanceId: number, nodeId: number): number {
     return this.cache.db
-      .prepare('SELECT count(*) FROM elements WHERE instance_id = ? AND node_id = ?')
+      .prepare('SELECT ifnull(sum(count), 0) FROM element_blocks WHERE instance_id = ? AND node_id = ?')
       .pluck()
       .safeIntegers(false)
       .get(instanceId, nodeId) as number;
   }
 
-  countSupervoxels(instanceId: number, nodeId: number): number {
-    return this.cache.db
-      .prepare('SELECT count(*) FROM element_svs WHERE instance_id = ? AND node_id = ?')
-      .pluck()
-      .safeIntegers(false)
-      .get(instanceId, nodeId) as number;
+  /** Every element of an instance/node, block by block in z, y, x order, each block's in z, y, x order. */
+  *all(instanceId: number, nodeId: number): Generator<ElementRow> {
+    const stmt = this.cache.db
+      .prepare('SELECT bx, by, bz, block_size, complete, count, data, props, tags FROM element_blocks WHERE instance_id = ? AND node_id = ? ORDER BY bz, by, bx')
+      .safeIntegers(false);
+    for (const r of stmt.iterate(instanceId, nodeId) as Iterable<RawBlock>) yield* unpackElements(r.data, r.props, r.tags);
   }
 
   /** Elements inside a half-open voxel box, in z, y, x order. */
   inBox(instanceId: number, nodeId: number, box: VoxelBox): ElementRow[] {
-    const rows = this.cache.db
-      .prepare(
-        `SELECT x, y, z, kind, tags, prop, rels FROM elements WHERE instance_id = ? AND node_id = ?
-         AND z >= ? AND z < ? AND y >= ? AND y < ? AND x >= ? AND x < ? ORDER BY z, y, x`,
-      )
+    const sizes = this.cache.db
+      .prepare('SELECT DISTINCT block_size FROM element_blocks WHERE instance_id = ? AND node_id = ?')
+      .pluck()
       .safeIntegers(false)
-      .all(instanceId, nodeId, box[2], box[5], box[1], box[4], box[0], box[3]) as Array<{
-      x: number;
-      y: number;
-      z: number;
-      kind: number;
-      tags: string | null;
-      prop: string | null;
-      rels: Buffer | null;
-    }>;
-    return rows.map(rowToElement);
+      .all(instanceId, nodeId) as number[];
+    const out: ElementRow[] = [];
+    for (const bs of sizes) {
+      const rows = this.cache.db
+        .prepare(
+          `SELECT bx, by, bz, block_size, complete, count, data, props, tags FROM element_blocks WHERE instance_id = ? AND node_id = ? AND block_size = ?
+           AND bz >= ? AND bz <= ? AND by >= ? AND by <= ? AND bx >= ? AND bx <= ?`,
+        )
+        .safeIntegers(false)
+        .all(instanceId, nodeId, bs, floorDiv(box[2], bs), floorDiv(box[5] - 1, bs), floorDiv(box[1], bs), floorDiv(box[4] - 1, bs), floorDiv(box[0], bs), floorDiv(box[3] - 1, bs)) as RawBlock[];
+      for (const r of rows) {
+        for (const e of unpackElements(r.data, r.props, r.tags)) {
+          const [x, y, z] = e.pos;
+          if (x >= box[0] && x < box[3] && y >= box[1] && y < box[4] && z >= box[2] && z < box[5]) out.push(e);
+        }
+      }
+    }
+    return out.toSorted((a, b) => comparePos(a.pos, b.pos));
   }
 
-  /** Every element of an instance/node, in z, y, x order (streams; does not load them all). */
-  *all(instanceId: number, nodeId: number): Generator<ElementRow> {
-    const stmt = this.cache.db
-      .prepare('SELECT x, y, z, kind, tags, prop, rels FROM elements WHERE instance_id = ? AND node_id = ? ORDER BY z, y, x')
-      .safeIntegers(false);
-    for (const r of stmt.iterate(instanceId, nodeId)) yield rowToElement(r as Parameters<typeof rowToElement>[0]);
+  /**
+   * Blocks whose elements have no supervoxel row (written by job `jobId` when given), in key order
+   * after `after`, at most `limit`: what the supervoxel pass still has to do.
+   */
+  blocksWithoutSupervoxels(instanceId: number, nodeId: number, limit: number, jobId: number | null, after: Coord | null): Array<{ coord: [number, number, number]; blockSize: number; positions: Int32Array }> {
+    const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
+    const from = after ? 'AND (e.bz, e.by, e.bx) > (?, ?, ?)' : '';
+    const args: number[] = [instanceId, nodeId];
+    if (after) args.push(after[2], after[1], after[0]);
+    if (jobId !== null) args.push(jobId);
+    args.push(limit);
+    const rows = this.cache.db
+      .prepare(
+        `SELECT e.bx, e.by, e.bz, e.block_size, e.data FROM element_blocks e WHERE e.instance_id = ? AND e.node_id = ? AND e.count > 0 ${from}
+         AND NOT EXISTS (SELECT 1 FROM element_block_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id
+           AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx ${byJob})
+         ORDER BY e.bz, e.by, e.bx LIMIT ?`,
+      )
+      .safeIntegers(false)
+      .all(...args) as Array<{ bx: number; by: number; bz: number; block_size: number; data: Buffer }>;
+    return rows.map((r) => ({ coord: [r.bx, r.by, r.bz], blockSize: r.block_size, positions: packedPositions(r.data) }));
+  }
+
+  /**
+   * The positions of a block's elements when the block has a row of this block size, holds elements,
+   * and has no supervoxel row yet (from job `jobId` when given); else null.
+   */
+  positionsNeedingSupervoxels(instanceId: number, nodeId: number, coord: Coord, blockSize: number, jobId: number | null): Int32Array | null {
+    const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
+    const args: number[] = [instanceId, nodeId, coord[2], coord[1], coord[0], blockSize];
+    if (jobId !== null) args.push(jobId);
+    const r = this.cache.db
+      .prepare(
+        `SELECT e.data FROM element_blocks e WHERE e.instance_id = ? AND e.node_id = ? AND e.bz = ? AND e.by = ? AND e.bx = ? AND e.block_size = ? AND e.count > 0
+         AND NOT EXISTS (SELECT 1 FROM element_block_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id
+           AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx ${byJob})`,
+      )
+      .pluck()
+      .get(...args) as Buffer | undefined;
+    return r ? packedPositions(r) : null;
+  }
+
+  /** The supervoxel of each element of a block (same order as its packed elements). */
+  putSupervoxels(instanceId: number, nodeId: number, coord: Coord, labelmapId: number, svs: BigUint64Array, fetchId: number): void {
+    const bytes = new Uint8Array(svs.buffer, svs.byteOffset, svs.byteLength);
+    this.#svs!.write([instanceId, nodeId, coord[2], coord[1], coord[0], labelmapId, bytes, fetchId]);
+  }
+
+  /** Elements that have their supervoxel recorded. */
+  countSupervoxels(instanceId: number, nodeId: number): number {
+    return this.cache.db
+      .prepare(
+        `SELECT ifnull(sum(e.count), 0) FROM element_blocks e JOIN element_block_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id
+         AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx WHERE e.instance_id = ? AND e.node_id = ?`,
+      )
+      .pluck()
+      .safeIntegers(false)
+      .get(instanceId, nodeId) as number;
   }
 
   /** The supervoxel recorded at a position, or null. */
-  supervoxelAt(instanceId: number, nodeId: number, pos: readonly [number, number, number]): bigint | null {
-    const v = this.cache.db
-      .prepare('SELECT sv FROM element_svs WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?')
+  supervoxelAt(instanceId: number, nodeId: number, pos: Coord): bigint | null {
+    const sizes = this.cache.db
+      .prepare('SELECT DISTINCT block_size FROM element_blocks WHERE instance_id = ? AND node_id = ?')
       .pluck()
-      .safeIntegers(true)
-      .get(instanceId, nodeId, pos[2], pos[1], pos[0]) as bigint | undefined;
-    return v === undefined ? null : u64FromDb(v);
-  }
-
-  /** Elements lying in a given supervoxel. */
-  positionsInSupervoxel(instanceId: number, nodeId: number, sv: bigint): Array<[number, number, number]> {
-    return this.cache.db
-      .prepare('SELECT x, y, z FROM element_svs WHERE instance_id = ? AND node_id = ? AND sv = ? ORDER BY z, y, x')
-      .raw(true)
       .safeIntegers(false)
-      .all(instanceId, nodeId, u64ToDb(sv)) as Array<[number, number, number]>;
+      .all(instanceId, nodeId) as number[];
+    for (const bs of sizes) {
+      const c = [floorDiv(pos[0], bs), floorDiv(pos[1], bs), floorDiv(pos[2], bs)];
+      const r = this.cache.db
+        .prepare(
+          `SELECT e.data AS data, s.svs AS svs FROM element_blocks e JOIN element_block_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id
+           AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx WHERE e.instance_id = ? AND e.node_id = ? AND e.bz = ? AND e.by = ? AND e.bx = ?`,
+        )
+        .get(instanceId, nodeId, c[2], c[1], c[0]) as { data: Buffer; svs: Buffer } | undefined;
+      if (!r) continue;
+      const p = packedPositions(r.data);
+      for (let i = 0; i < p.length / 3; i++) {
+        if (p[3 * i] === pos[0] && p[3 * i + 1] === pos[1] && p[3 * i + 2] === pos[2]) return r.svs.readBigUInt64LE(8 * i);
+      }
+    }
+    return null;
   }
 }
 
-function rowToElement(r: { x: number; y: number; z: number; kind: number; tags: string | null; prop: string | null; rels: Buffer | null }): ElementRow {
-  return {
-    pos: [r.x, r.y, r.z],
-    kind: ELEMENT_KINDS[r.kind] ?? 'Unknown',
-    tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
-    prop: r.prop ? (JSON.parse(r.prop) as Record<string, string>) : {},
-    rels: unpackRels(r.rels),
-  };
+function toBlock(r: RawBlock): StoredBlock {
+  return { coord: [r.bx, r.by, r.bz], blockSize: r.block_size, complete: r.complete === 1, elements: unpackElements(r.data, r.props, r.tags) };
 }
+
+/** Reads a stored supervoxel list (`element_block_svs.svs`: one uint64 LE per element, the ids themselves). */
+export function unpackSvs(b: Uint8Array): BigUint64Array {
+  const out = new BigUint64Array(b.length / 8);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = v.getBigUint64(8 * i, true);
+  return out;
+}
+

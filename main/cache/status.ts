@@ -46,8 +46,12 @@ const COUNT_QUERIES: ReadonlyArray<[string, string]> = [
   ['blocks', 'SELECT instance_id, node_id, count(hash) AS n FROM blocks GROUP BY instance_id, node_id'],
   ['emptyBlocks', 'SELECT instance_id, node_id, count(*) - count(hash) AS n FROM blocks GROUP BY instance_id, node_id'],
   ['mappedSupervoxels', 'SELECT instance_id, node_id, count(*) AS n FROM sv_map GROUP BY instance_id, node_id'],
-  ['elements', 'SELECT instance_id, node_id, count(*) AS n FROM elements GROUP BY instance_id, node_id'],
-  ['elementSupervoxels', 'SELECT instance_id, node_id, count(*) AS n FROM element_svs GROUP BY instance_id, node_id'],
+  ['elements', 'SELECT instance_id, node_id, sum(count) AS n FROM element_blocks GROUP BY instance_id, node_id'],
+  [
+    'elementSupervoxels',
+    `SELECT e.instance_id, e.node_id, sum(e.count) AS n FROM element_blocks e JOIN element_block_svs s ON s.instance_id = e.instance_id
+     AND s.node_id = e.node_id AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx GROUP BY e.instance_id, e.node_id`,
+  ],
   ['keys', 'SELECT instance_id, node_id, count(*) AS n FROM kv_entries GROUP BY instance_id, node_id'],
   ['keyBytes', 'SELECT instance_id, node_id, sum(size) AS n FROM kv_entries GROUP BY instance_id, node_id'],
   ['bodyAnnotations', 'SELECT instance_id, node_id, count(*) AS n FROM body_annotations GROUP BY instance_id, node_id'],

@@ -121,15 +121,28 @@ export const TABLES = {
     columns: [int('instance_id'), int('node_id'), u64('sv'), u64('body'), int('fetch_id')],
     key: ['instance_id', 'node_id', 'sv'],
   },
-  elements: {
-    name: 'elements',
-    columns: [int('instance_id'), int('node_id'), int('z'), int('y'), int('x'), int('kind'), text('tags'), text('prop'), blob('rels'), int('fetch_id')],
-    key: ['instance_id', 'node_id', 'z', 'y', 'x'],
+  element_blocks: {
+    name: 'element_blocks',
+    columns: [
+      int('instance_id'),
+      int('node_id'),
+      int('bz'),
+      int('by'),
+      int('bx'),
+      int('block_size'),
+      int('complete'),
+      int('count'),
+      blob('data'),
+      text('props'),
+      text('tags'),
+      int('fetch_id'),
+    ],
+    key: ['instance_id', 'node_id', 'bz', 'by', 'bx'],
   },
-  element_svs: {
-    name: 'element_svs',
-    columns: [int('instance_id'), int('node_id'), int('z'), int('y'), int('x'), int('labelmap_id'), u64('sv'), int('fetch_id')],
-    key: ['instance_id', 'node_id', 'z', 'y', 'x'],
+  element_block_svs: {
+    name: 'element_block_svs',
+    columns: [int('instance_id'), int('node_id'), int('bz'), int('by'), int('bx'), int('labelmap_id'), blob('svs'), int('fetch_id')],
+    key: ['instance_id', 'node_id', 'bz', 'by', 'bx'],
   },
   kv_entries: {
     name: 'kv_entries',

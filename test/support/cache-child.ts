@@ -1,6 +1,6 @@
 /**
  * Child-process helper for cache tests (run with `node --import tsx`):
- *   writer DIR       seed a cache, then commit 20,000-element transactions forever, printing
+ *   writer DIR       seed a cache, then commit 20,000-element transactions (200 blocks) forever, printing
  *                    "begin N" / "committed N" (the parent SIGKILLs it mid-transaction)
  *   try-open DIR     try to open DIR for writing and for reading + verify; print one JSON line
  */
@@ -18,8 +18,15 @@ if (cmd === 'writer') {
     process.stdout.write(`begin ${batch}\n`);
     cache.write(() => {
       const f = cache.fetches!.record({ jobId: null, instanceId: ids.syn, nodeId: ids.root, request: `batch ${batch}`, mutationId: null });
-      for (let i = 0; i < 20_000; i++) {
-        cache.elements.put(ids.syn, ids.root, { pos: [i, batch, 7], kind: 'PostSyn', tags: [], prop: { conf: '0.5', user: 'x' }, rels: [{ rel: 'PostSynTo', to: [i, batch, 8] }] }, f);
+      for (let b = 0; b < 200; b++) {
+        const els = Array.from({ length: 100 }, (_, k) => ({
+          pos: [b * 64 + (k % 64), batch * 64 + Math.floor(k / 64), 7] as [number, number, number],
+          kind: 'PostSyn',
+          tags: [],
+          prop: { conf: '0.5', user: 'x' },
+          rels: [{ rel: 'PostSynTo', to: [b * 64, batch * 64, 8] as [number, number, number] }],
+        }));
+        cache.elements.putBlock(ids.syn, ids.root, [b, batch, 0], 64, els, true, f);
       }
     });
     process.stdout.write(`committed ${batch}\n`);

@@ -82,9 +82,19 @@ export function seedData(cache: Cache, ids: Ids): void {
     cache.blocks.putBlock(k, [1, 2, 3], hash, f);
     cache.blocks.putBlock(k, [-1, 2, 3], null, f);
     cache.svMap.put(ids.seg, ids.root, 2n ** 63n + 5n, 2n ** 64n - 1n, f);
-    cache.elements.put(ids.syn, ids.root, { pos: [10, 20, 30], kind: 'PreSyn', tags: [], prop: { conf: '0.9' }, rels: [{ rel: 'PreSynTo', to: [11, 21, 31] }] }, f);
-    cache.elements.put(ids.syn, ids.root, { pos: [11, 21, 31], kind: 'PostSyn', tags: ['t'], prop: {}, rels: [{ rel: 'PostSynTo', to: [10, 20, 30] }] }, f);
-    cache.elements.putSupervoxel(ids.syn, ids.root, [10, 20, 30], ids.seg, 2n ** 63n + 5n, f);
+    cache.elements.putBlock(
+      ids.syn,
+      ids.root,
+      [0, 0, 0],
+      64,
+      [
+        { pos: [11, 21, 31], kind: 'PostSyn', tags: ['t'], prop: {}, rels: [{ rel: 'PostSynTo', to: [10, 20, 30] }] },
+        { pos: [10, 20, 30], kind: 'PreSyn', tags: [], prop: { conf: '0.9' }, rels: [{ rel: 'PreSynTo', to: [11, 21, 31] }] },
+      ],
+      true,
+      f,
+    );
+    cache.elements.putSupervoxels(ids.syn, ids.root, [0, 0, 0], ids.seg, BigUint64Array.of(2n ** 63n + 5n, 7n), f);
     cache.kv.put(ids.kv, ids.root, '18446744073709551615.ngmesh', meshValue, { body: 2n ** 64n - 1n, format: 'ngmesh', mutationId: null }, f);
     cache.kv.put(ids.ann, ids.root, '18446744073709551615', annValue, { body: 2n ** 64n - 1n, format: 'json', mutationId: null }, f);
     cache.bodyAnnotations.put(ids.ann, ids.root, 2n ** 64n - 1n, {

@@ -163,34 +163,35 @@ CREATE TABLE sv_map (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sv_map_body ON sv_map(instance_id, node_id, body);
 
-CREATE TABLE elements (
+CREATE TABLE element_blocks (
   instance_id INTEGER NOT NULL REFERENCES instances(id),
   node_id INTEGER NOT NULL REFERENCES nodes(id),
-  z INTEGER NOT NULL,
-  y INTEGER NOT NULL,
-  x INTEGER NOT NULL,
-  kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 4),
+  bz INTEGER NOT NULL,
+  by INTEGER NOT NULL,
+  bx INTEGER NOT NULL,
+  block_size INTEGER NOT NULL,
+  complete INTEGER NOT NULL CHECK (complete IN (0, 1)),
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  props TEXT,
   tags TEXT,
-  prop TEXT,
-  rels BLOB,
   fetch_id INTEGER NOT NULL REFERENCES fetches(id),
   checksum INTEGER NOT NULL,
-  PRIMARY KEY (instance_id, node_id, z, y, x)
+  PRIMARY KEY (instance_id, node_id, bz, by, bx)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TABLE element_svs (
+CREATE TABLE element_block_svs (
   instance_id INTEGER NOT NULL REFERENCES instances(id),
   node_id INTEGER NOT NULL REFERENCES nodes(id),
-  z INTEGER NOT NULL,
-  y INTEGER NOT NULL,
-  x INTEGER NOT NULL,
+  bz INTEGER NOT NULL,
+  by INTEGER NOT NULL,
+  bx INTEGER NOT NULL,
   labelmap_id INTEGER NOT NULL REFERENCES instances(id),
-  sv INTEGER NOT NULL,
+  svs BLOB NOT NULL,
   fetch_id INTEGER NOT NULL REFERENCES fetches(id),
   checksum INTEGER NOT NULL,
-  PRIMARY KEY (instance_id, node_id, z, y, x)
+  PRIMARY KEY (instance_id, node_id, bz, by, bx)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX element_svs_sv ON element_svs(instance_id, node_id, sv);
 
 CREATE TABLE kv_entries (
   instance_id INTEGER NOT NULL REFERENCES instances(id),

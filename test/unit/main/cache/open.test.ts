@@ -137,7 +137,10 @@ describe('a full disk', () => {
     const err = catchErr(() =>
       cache.write(() => {
         const f = cache.fetches!.record({ jobId: null, instanceId: ids.syn, nodeId: ids.root, request: 'big', mutationId: null });
-        for (let i = 0; i < 50_000; i++) cache.elements.put(ids.syn, ids.root, { pos: [i, 0, 99], kind: 'PreSyn', tags: [], prop: { conf: '0.5' }, rels: [] }, f);
+        for (let b = 0; b < 500; b++) {
+          const els = Array.from({ length: 100 }, (_, k) => ({ pos: [b * 64 + (k % 64), 64 + Math.floor(k / 64), 99] as [number, number, number], kind: 'PreSyn', tags: [], prop: { conf: '0.5' }, rels: [] }));
+          cache.elements.putBlock(ids.syn, ids.root, [b, 1, 1], 64, els, true, f);
+        }
       }, 'storing synapses'),
     );
     expect(err.code).toBe('full');
@@ -149,7 +152,7 @@ describe('a full disk', () => {
     cache.db.db.pragma('max_page_count = 1073741823');
     cache.write(() => {
       const f = cache.fetches!.record({ jobId: null, instanceId: ids.syn, nodeId: ids.root, request: 'big', mutationId: null });
-      cache.elements.put(ids.syn, ids.root, { pos: [1, 0, 99], kind: 'PreSyn', tags: [], prop: {}, rels: [] }, f);
+      cache.elements.putBlock(ids.syn, ids.root, [0, 1, 1], 64, [{ pos: [1, 64, 99], kind: 'PreSyn', tags: [], prop: {}, rels: [] }], true, f);
     });
     expect(cache.elements.count(ids.syn, ids.root)).toBe(before + 1);
     cache.close();
