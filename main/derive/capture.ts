@@ -4,7 +4,7 @@
  * the derived numbers depend on into TEMP queue tables, in the same transaction as the write, and
  * call `derive_changed()` so the owner can schedule a flush. Nothing is added to the cache's schema.
  *
- *   main.elements, main.element_svs   → temp.dq_el  (instance, node, z, y, x)
+ *   main.element_blocks, main.element_block_svs → temp.dq_blk (instance, node, bz, by, bx)
  *   main.sv_map                       → temp.dq_sv  (instance, node, sv)
  *   main.body_annotations             → temp.dq_ann (instance, node, body)
  *   main.roi_spans                    → temp.dq_roi (instance, node, 'spans')
@@ -17,7 +17,7 @@
 import type { Database } from 'better-sqlite3';
 
 const QUEUES = `
-CREATE TEMP TABLE IF NOT EXISTS dq_el (instance_id INTEGER, node_id INTEGER, z INTEGER, y INTEGER, x INTEGER, PRIMARY KEY (instance_id, node_id, z, y, x)) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS dq_blk (instance_id INTEGER, node_id INTEGER, bz INTEGER, by INTEGER, bx INTEGER, PRIMARY KEY (instance_id, node_id, bz, by, bx)) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS dq_sv (instance_id INTEGER, node_id INTEGER, sv INTEGER, PRIMARY KEY (instance_id, node_id, sv)) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS dq_ann (instance_id INTEGER, node_id INTEGER, body INTEGER, PRIMARY KEY (instance_id, node_id, body)) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS dq_roi (instance_id INTEGER, node_id INTEGER, what TEXT, PRIMARY KEY (instance_id, node_id, what)) WITHOUT ROWID;
@@ -32,8 +32,8 @@ interface Source {
 }
 
 const SOURCES: Source[] = [
-  { table: 'elements', queue: 'dq_el', cols: ['instance_id', 'node_id', 'z', 'y', 'x'] },
-  { table: 'element_svs', queue: 'dq_el', cols: ['instance_id', 'node_id', 'z', 'y', 'x'] },
+  { table: 'element_blocks', queue: 'dq_blk', cols: ['instance_id', 'node_id', 'bz', 'by', 'bx'] },
+  { table: 'element_block_svs', queue: 'dq_blk', cols: ['instance_id', 'node_id', 'bz', 'by', 'bx'] },
   { table: 'sv_map', queue: 'dq_sv', cols: ['instance_id', 'node_id', 'sv'] },
   { table: 'body_annotations', queue: 'dq_ann', cols: ['instance_id', 'node_id', 'body'] },
   { table: 'roi_spans', queue: 'dq_roi', cols: ['instance_id', 'node_id'], extra: "'spans'" },
@@ -72,11 +72,12 @@ export function installCapture(db: Database, onChange: () => void): void {
 
 export function removeCapture(db: Database): void {
   for (const src of SOURCES) for (const ev of EVENTS) db.exec(`DROP TRIGGER IF EXISTS temp.derive_${src.table}_${ev.toLowerCase()}`);
-  for (const q of ['dq_el', 'dq_sv', 'dq_ann', 'dq_roi']) db.exec(`DROP TABLE IF EXISTS temp.${q}`);
+  for (const q of ['dq_blk', 'dq_sv', 'dq_ann', 'dq_roi']) db.exec(`DROP TABLE IF EXISTS temp.${q}`);
 }
 
 export interface Queued {
-  el: Array<[number, number, number, number, number]>;
+  /** instance, node, bx, by, bz */
+  blk: Array<[number, number, number, number, number]>;
   sv: Array<[number, number, bigint]>;
   ann: Array<[number, number, bigint]>;
   roi: Array<[number, number, string]>;
@@ -85,7 +86,7 @@ export interface Queued {
 /** The recorded keys (ids in stored form). */
 export function readQueue(db: Database): Queued {
   return {
-    el: db.prepare('SELECT instance_id, node_id, x, y, z FROM temp.dq_el').raw(true).safeIntegers(false).all() as Queued['el'],
+    blk: db.prepare('SELECT instance_id, node_id, bx, by, bz FROM temp.dq_blk').raw(true).safeIntegers(false).all() as Queued['blk'],
     sv: (db.prepare('SELECT instance_id, node_id, sv FROM temp.dq_sv').raw(true).safeIntegers(true).all() as Array<[bigint, bigint, bigint]>).map(([i, n, sv]) => [Number(i), Number(n), sv]),
     ann: (db.prepare('SELECT instance_id, node_id, body FROM temp.dq_ann').raw(true).safeIntegers(true).all() as Array<[bigint, bigint, bigint]>).map(([i, n, b]) => [
       Number(i),
@@ -99,12 +100,12 @@ export function readQueue(db: Database): Queued {
 export function queueEmpty(db: Database): boolean {
   return (
     db
-      .prepare('SELECT EXISTS (SELECT 1 FROM temp.dq_el) OR EXISTS (SELECT 1 FROM temp.dq_sv) OR EXISTS (SELECT 1 FROM temp.dq_ann) OR EXISTS (SELECT 1 FROM temp.dq_roi)')
+      .prepare('SELECT EXISTS (SELECT 1 FROM temp.dq_blk) OR EXISTS (SELECT 1 FROM temp.dq_sv) OR EXISTS (SELECT 1 FROM temp.dq_ann) OR EXISTS (SELECT 1 FROM temp.dq_roi)')
       .pluck()
       .get() === 0
   );
 }
 
 export function clearQueue(db: Database): void {
-  db.exec('DELETE FROM temp.dq_el; DELETE FROM temp.dq_sv; DELETE FROM temp.dq_ann; DELETE FROM temp.dq_roi;');
+  db.exec('DELETE FROM temp.dq_blk; DELETE FROM temp.dq_sv; DELETE FROM temp.dq_ann; DELETE FROM temp.dq_roi;');
 }

@@ -6,6 +6,7 @@
  * were synced after the synapses) is rebuilt.
  */
 import type { Database } from 'better-sqlite3';
+import { viewBlock } from './element-blocks';
 
 export interface CtxConfig {
   nodeId: number;
@@ -42,12 +43,18 @@ export function chooseConfig(db: Database, nodeId: number): CtxConfig {
   const instances = db.prepare('SELECT id, name, type FROM main.instances ORDER BY name').safeIntegers(false).all() as InstanceRow[];
   const ofType = (...types: string[]) => instances.filter((i) => types.includes(i.type));
 
-  const hasSynapses = db.prepare('SELECT 1 FROM main.elements WHERE instance_id = ? AND node_id = ? AND kind IN (0, 1) LIMIT 1').pluck();
-  const synapses = byPreference(ofType('annotation'), ['synapses']).find((i) => hasSynapses.get(i.id, nodeId) !== undefined)?.id ?? null;
+  // An annotation instance holds synapses when one of its first stored blocks has a PreSyn or PostSyn.
+  const firstBlocks = db.prepare('SELECT data FROM main.element_blocks WHERE instance_id = ? AND node_id = ? AND count > 0 LIMIT 8').pluck();
+  const hasSynapses = (id: number) =>
+    (firstBlocks.all(id, nodeId) as Buffer[]).some((data) => {
+      const k = viewBlock(data, null).kind;
+      return k.includes(0) || k.includes(1);
+    });
+  const synapses = byPreference(ofType('annotation'), ['synapses']).find((i) => hasSynapses(i.id))?.id ?? null;
 
   let labelmap: number | null = null;
   if (synapses !== null) {
-    labelmap = (db.prepare('SELECT labelmap_id FROM main.element_svs WHERE instance_id = ? AND node_id = ? LIMIT 1').pluck().safeIntegers(false).get(synapses, nodeId) as number | undefined) ?? null;
+    labelmap = (db.prepare('SELECT labelmap_id FROM main.element_block_svs WHERE instance_id = ? AND node_id = ? LIMIT 1').pluck().safeIntegers(false).get(synapses, nodeId) as number | undefined) ?? null;
   }
   if (labelmap === null) {
     const hasMap = db.prepare('SELECT 1 FROM main.sv_map WHERE instance_id = ? AND node_id = ? LIMIT 1').pluck();

@@ -16,6 +16,13 @@ export interface CtxState {
   /** rois.rid by slot */
   rids: number[];
   roiIndex: RoiIndex;
+  /** Edge of the synapse instance's stored blocks (element_blocks.block_size). */
+  blockSize: number;
+}
+
+export function synapseBlockSize(db: Database, config: CtxConfig): number {
+  if (config.synapses === null) return 64;
+  return (db.prepare('SELECT block_size FROM main.element_blocks WHERE instance_id = ? AND node_id = ? LIMIT 1').pluck().safeIntegers(false).get(config.synapses, config.nodeId) as number | undefined) ?? 64;
 }
 
 /** The ROIs of a config with their metadata (roi_data) in slot order. */
@@ -54,5 +61,5 @@ export function loadCtx(db: Database, nodeId: number): CtxState | null {
   const config = JSON.parse(row.config) as CtxConfig;
   const rois = db.prepare('SELECT rid, instance_id FROM derived.rois WHERE ctx_id = ? ORDER BY slot').raw(true).safeIntegers(false).all(row.id) as Array<[number, number]>;
   const rids = rois.map((r) => r[0]);
-  return { id: row.id, config, rids, roiIndex: loadRoiIndex(db, config, rids, rois.map((r) => r[1])) };
+  return { id: row.id, config, rids, roiIndex: loadRoiIndex(db, config, rids, rois.map((r) => r[1])), blockSize: synapseBlockSize(db, config) };
 }

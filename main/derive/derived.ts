@@ -26,7 +26,7 @@ import { loadCtx, loadRoiMeta, type CtxState } from './ctx-state';
 import { nameTier } from './names';
 import { buildCtx } from './rebuild';
 import { DERIVED_DDL, DERIVED_FILE, DERIVED_SCHEMA, DERIVED_VERSION } from './schema';
-import { CtxUpdater, storedIds, type UpdateReport } from './update';
+import { CtxUpdater, storedIds, type StoredChanges, type UpdateReport } from './update';
 
 export class DerivedNotReady extends Error {
   override name = 'DerivedNotReady';
@@ -56,8 +56,8 @@ export function cacheStamp(db: Database): string {
   const table = (t: string, where = '') => one(`SELECT count(*), ifnull(sum(checksum), 0) FROM main.${t} ${where}`);
   return [
     one('SELECT ifnull(max(id), 0) FROM main.fetches'),
-    table('elements'),
-    table('element_svs'),
+    table('element_blocks'),
+    table('element_block_svs'),
     table('sv_map'),
     table('body_annotations'),
     table('roi_spans'),
@@ -241,7 +241,7 @@ export class Derived {
       this.#cache.write(() => {
         const q = readQueue(this.db);
         clearQueue(this.db);
-        const nodes = new Set<number>([...q.el.map((r) => r[1]), ...q.sv.map((r) => r[1]), ...q.ann.map((r) => r[1]), ...q.roi.map((r) => r[1])]);
+        const nodes = new Set<number>([...q.blk.map((r) => r[1]), ...q.sv.map((r) => r[1]), ...q.ann.map((r) => r[1]), ...q.roi.map((r) => r[1])]);
         for (const nodeId of nodes) {
           const state = this.#state(nodeId);
           if (!state) continue;
@@ -256,7 +256,7 @@ export class Derived {
           if (q.roi.some((r) => r[1] === nodeId && r[2] === 'meta' && r[0] === config.roiData)) this.#refreshRoiMeta(state);
           const c = state.config;
           const r = this.#update(state, {
-            positions: q.el.filter((e) => e[1] === nodeId && e[0] === c.synapses).map((e) => [e[2], e[3], e[4]] as [number, number, number]),
+            blocks: q.blk.filter((e) => e[1] === nodeId && e[0] === c.synapses).map((e) => [e[2], e[3], e[4]] as [number, number, number]),
             supervoxels: q.sv.filter((e) => e[1] === nodeId && e[0] === c.labelmap).map((e) => e[2]),
             bodies: q.ann.filter((e) => e[1] === nodeId && e[0] === c.annotations).map((e) => e[2]),
           });
@@ -271,10 +271,7 @@ export class Derived {
     return report;
   }
 
-  #update(
-    state: CtxState,
-    changes: { positions: Array<[number, number, number]>; supervoxels: bigint[]; bodies: bigint[] },
-  ): UpdateReport & { rebuilt: boolean } {
+  #update(state: CtxState, changes: StoredChanges): UpdateReport & { rebuilt: boolean } {
     const updater = new CtxUpdater(this.db, state);
     const touched = updater.touched(changes);
     const size = this.db.prepare('SELECT pre + post FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(state.id) as number;
@@ -283,26 +280,21 @@ export class Derived {
       return { elements: touched.size, bodies: 0, rebuilt: true };
     }
     const r = updater.apply(touched.elements, changes.bodies);
-    return { elements: r.elements + updater.moveBodies(touched.moved), bodies: r.bodies, rebuilt: false };
+    return { elements: r.elements + updater.moveBodies(touched.supervoxels, touched.elements), bodies: r.bodies, rebuilt: false };
   }
 
   /**
    * Explicit entry point for code that knows what it changed (ids as uint64, not stored form):
-   * synapse element positions [x, y, z], supervoxels whose body changed, bodies whose annotation
-   * changed. The node's ctx must exist (ensureNode). Runs in its own write transaction, or inside the
-   * caller's when one is open (better-sqlite3 nests it as a savepoint).
+   * annotation blocks [bx, by, bz] of the synapse instance, supervoxels whose body changed, bodies
+   * whose annotation changed. The node's ctx must exist (ensureNode). Runs in its own write
+   * transaction, or inside the caller's when one is open (better-sqlite3 nests it as a savepoint).
    */
-  applyChanges(nodeId: number, changes: { positions?: Array<readonly [number, number, number]>; supervoxels?: bigint[]; bodies?: bigint[] }): UpdateReport {
+  applyChanges(nodeId: number, changes: { blocks?: Array<readonly [number, number, number]>; supervoxels?: bigint[]; bodies?: bigint[] }): UpdateReport {
     this.#requireWriter('updating the derived tables');
     const state = this.#state(nodeId);
     if (!state) throw new DerivedNotReady('the derived tables of this node are not built yet (ensureNode first)');
     return this.#cache.write(
-      () =>
-        this.#update(state, {
-          positions: (changes.positions ?? []).map((p) => [p[0], p[1], p[2]] as [number, number, number]),
-          supervoxels: storedIds(changes.supervoxels ?? []),
-          bodies: storedIds(changes.bodies ?? []),
-        }),
+      () => this.#update(state, { blocks: changes.blocks ?? [], supervoxels: storedIds(changes.supervoxels ?? []), bodies: storedIds(changes.bodies ?? []) }),
       'updating the derived tables',
     );
   }

@@ -114,8 +114,9 @@ export function bodyDetail(db: Database, ctx: CtxRef & { config: CtxConfig }, bo
       }
     }
   }
-  // Meshes and skeletons: any keyvalue entry naming this body, by its sniffed format. INDEXED BY: see
-  // update.ts (without statistics SQLite would read every key of each instance instead).
+  // Meshes and skeletons: any keyvalue entry naming this body, by its sniffed format. INDEXED BY:
+  // without ANALYZE statistics SQLite prefers the primary-key prefix (instance, node) of this WITHOUT
+  // ROWID table, i.e. every key of the instance, over the partial body index.
   const formats = db
     .prepare(
       `SELECT DISTINCT k.format FROM main.instances i CROSS JOIN main.kv_entries k INDEXED BY kv_entries_body

@@ -4,12 +4,12 @@
  * Steps (each a sequential read of the cache's own key order):
  *  1. clear the ctx's rows; write its ROI rows (slots, names, hierarchy, primary flags);
  *  2. body rows for every annotated body, with their full-text rows;
- *  3. one pass over the synapse elements in (z, y, x) order: position, kind, body (element → its
- *     supervoxel → sv_map → body; bodies met for the first time get their rows), relationships →
- *     `syn` rows (sid, kind, bid); ROI slots from the RoiIndex;
- *  4. relationships: each T-bar's PreSynTo and each PSD's PostSynTo, resolved to sids by binary
- *     search over the sorted positions (targets that are not cached become placeholder rows), merged
- *     into `conn` (decl bits say which side named the pair);
+ *  3. one pass over the stored annotation blocks (element_blocks + element_block_svs, decoded as
+ *     typed arrays by element-blocks.ts): position, kind, supervoxel, body (supervoxel → sv_map;
+ *     bodies met for the first time get their rows) → `syn` rows; ROI slots from the RoiIndex;
+ *  4. relationships: each T-bar's PreSynTo and each PSD's PostSynTo, resolved to sids by a binary
+ *     search in the target's block (targets that are not cached synapse elements become placeholder
+ *     rows), merged into `conn` (decl bits say which side named the pair);
  *  5. every element and every active connection added to one Delta, written by DeltaWriter.
  * Cost: linear in elements + relationships plus the inserts; measured by test/bench/search.bench.ts
  * (≈1 M synapse elements in tens of seconds on a busy 2-core machine).
@@ -19,13 +19,13 @@ import { DeltaWriter } from './apply';
 import { ANNOTATION_SELECT, BodyRows, bodyMeta, type AnnotationFields } from './body-rows';
 import type { CtxConfig } from './context';
 import type { CtxState } from './ctx-state';
-import { loadRoiIndex, loadRoiMeta } from './ctx-state';
+import { loadRoiIndex, loadRoiMeta, synapseBlockSize } from './ctx-state';
+import { findInBlock, REL_POSTSYNTO, REL_PRESYNTO, viewBlock, type BlockView } from './element-blocks';
+import { u64ToDb } from '../cache/u64';
 import { Delta, type SynState } from './delta';
 import { BULK_INDEXES, DERIVED_TABLES } from './schema';
 
-const REL_BYTES = 13;
-const REL_PRESYNTO = 0;
-const REL_POSTSYNTO = 1;
+const STORED_ZERO = u64ToDb(0n);
 
 /** Deletes every derived row of a ctx (its ctx row included). */
 export function clearCtx(db: Database, ctxId: number): void {
@@ -101,106 +101,115 @@ function fill(db: Database, config: CtxConfig, now: number): CtxState {
   const insRoi = db.prepare('INSERT INTO derived.rois (ctx_id, slot, instance_id, name, parent, is_primary, ord) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const rids = meta.map((m, slot) => Number(insRoi.run(ctxId, slot, m.instanceId, m.name, m.parent, m.primary ? 1 : 0, m.ord).lastInsertRowid));
   const roiIndex = loadRoiIndex(db, config, rids, meta.map((m) => m.instanceId));
-  const state: CtxState = { id: ctxId, config, rids, roiIndex };
 
-  // 2. Bodies with an annotation. A body is keyed in memory by the two 32-bit halves of its stored
-  // form (hi signed, lo unsigned), so the element pass below needs no BigInt per row.
+  // 2. Bodies with an annotation.
   const bodies = new BodyRows(db, ctxId, config.nodeId, config.annotations);
-  const bidOf = new Map<number, Map<number, number>>();
-  const remember = (hi: number, lo: number, bid: number) => {
-    let m = bidOf.get(hi);
-    if (!m) bidOf.set(hi, (m = new Map()));
-    m.set(lo, bid);
-  };
+  const bidOfBody = new Map<bigint, number>();
   if (config.annotations !== null) {
     const rows = db
       .prepare(`SELECT body, ${ANNOTATION_SELECT} FROM main.body_annotations WHERE instance_id = ? AND node_id = ?`)
       .safeIntegers(true)
       .all(config.annotations, config.nodeId) as Array<AnnotationFields & { body: bigint }>;
-    for (const r of rows) remember(Number(r.body >> 32n), Number(r.body & 0xffffffffn), bodies.insert(r.body, bodyMeta(r)));
+    for (const r of rows) bidOfBody.set(r.body, bodies.insert(r.body, bodyMeta(r)));
   }
   const S = config.synapses;
   const L = config.labelmap;
+  const state: CtxState = { id: ctxId, config, rids, roiIndex, blockSize: synapseBlockSize(db, config) };
   if (S === null) return state;
+  const bs = state.blockSize;
 
-  // 3. One pass over the synapse elements in (z, y, x) order (main.elements' key order): position,
-  // kind, body (element → supervoxel → sv_map), and the relationships each declares.
+  // 3. One pass over the stored annotation blocks in key order, each block's elements in (z, y, x)
+  // order: position, kind, supervoxel (the block's supervoxel row, in the ctx's labelmap), body
+  // (supervoxel → sv_map, memoised per supervoxel). Bodies met for the first time get their rows
+  // after the pass (no writes while a statement iterates).
   const zs = new Ints(1 << 16), ys = new Ints(1 << 16), xs = new Ints(1 << 16), kinds = new Ints(1 << 16), bids = new Ints(1 << 16);
+  const bzs = new Ints(1 << 16), bys = new Ints(1 << 16), bxs = new Ints(1 << 16);
+  const svOf: Array<bigint | null> = [];
+  const blocks = new Map<string, { view: BlockView; first: Int32Array }>();
   const relOwner = new Ints(1 << 16), relBit = new Ints(1 << 16), relX = new Ints(1 << 16), relY = new Ints(1 << 16), relZ = new Ints(1 << 16);
-  const newBodies: Array<[number, number]> = [];
-  const ZERO_HI = -(2 ** 31); // body 0 (stored −2^63): the supervoxel is gone at this node
+  const svBody = db.prepare('SELECT body FROM main.sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?').pluck().safeIntegers(true);
+  const bodyOfSv = new Map<bigint, bigint | null>();
+  const newBodies: bigint[] = [];
+  const pendingBid = new Map<bigint, number>(); // body → −2 − index in newBodies
   const stream = db
     .prepare(
-      `SELECT e.z, e.y, e.x, e.kind, e.rels, m.body >> 32, m.body & 4294967295 FROM main.elements e
-       LEFT JOIN main.element_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x AND s.labelmap_id = ?
-       LEFT JOIN main.sv_map m ON m.instance_id = ? AND m.node_id = e.node_id AND m.sv = s.sv
-       WHERE e.instance_id = ? AND e.node_id = ? AND e.kind IN (0, 1)
-       ORDER BY e.z, e.y, e.x`,
+      `SELECT e.bx, e.by, e.bz, e.data, s.svs FROM main.element_blocks e
+       LEFT JOIN main.element_block_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx AND s.labelmap_id = ?
+       WHERE e.instance_id = ? AND e.node_id = ? AND e.count > 0 ORDER BY e.bz, e.by, e.bx`,
     )
     .raw(true)
     .safeIntegers(false);
-  const rows = stream.iterate(L ?? -1, L ?? -1, S, config.nodeId) as Iterable<[number, number, number, number, Buffer | null, number | null, number | null]>;
-  for (const [z, y, x, kind, rels, hi, lo] of rows) {
-    const i = zs.n;
-    zs.push(z);
-    ys.push(y);
-    xs.push(x);
-    kinds.push(kind);
-    let bid = -1;
-    if (hi !== null && lo !== null && !(hi === ZERO_HI && lo === 0)) {
-      let m = bidOf.get(hi);
-      if (!m) bidOf.set(hi, (m = new Map()));
-      let b = m.get(lo);
-      if (b === undefined) {
-        b = -2 - newBodies.length; // a body row to create after the pass
-        newBodies.push([hi, lo]);
-        m.set(lo, b);
-      }
-      bid = b;
-    }
-    bids.push(bid);
-    if (!rels) continue;
-    for (let o = 0; o + REL_BYTES <= rels.length; o += REL_BYTES) {
-      const rel = rels[o]!;
-      if ((kind === 0 && rel === REL_PRESYNTO) || (kind === 1 && rel === REL_POSTSYNTO)) {
-        relOwner.push(i);
-        relBit.push(kind === 0 ? 1 : 2);
-        relX.push(rels.readInt32LE(o + 1));
-        relY.push(rels.readInt32LE(o + 5));
-        relZ.push(rels.readInt32LE(o + 9));
+  for (const [bx, by, bz, data, svs] of stream.iterate(L ?? -1, S, config.nodeId) as Iterable<[number, number, number, Buffer, Buffer | null]>) {
+    const view = viewBlock(data, svs);
+    // Synapse index of each element of the block (−1: not a synapse element).
+    const first = new Int32Array(view.n).fill(-1);
+    blocks.set(`${bx},${by},${bz}`, { view, first });
+    for (let i = 0; i < view.n; i++) {
+      const kind = view.kind[i]!;
+      if (kind !== 0 && kind !== 1) continue;
+      const idx = zs.n;
+      first[i] = idx;
+      xs.push(view.pos[3 * i]!);
+      ys.push(view.pos[3 * i + 1]!);
+      zs.push(view.pos[3 * i + 2]!);
+      bxs.push(bx);
+      bys.push(by);
+      bzs.push(bz);
+      kinds.push(kind);
+      const sv = view.svs ? view.svs[i]! : 0n;
+      let bid = -1;
+      if (sv !== 0n && L !== null) {
+        svOf.push(u64ToDb(sv));
+        let body = bodyOfSv.get(sv);
+        if (body === undefined) {
+          const stored = svBody.get(L, config.nodeId, u64ToDb(sv)) as bigint | undefined;
+          body = stored === undefined || stored === STORED_ZERO ? null : stored;
+          bodyOfSv.set(sv, body);
+        }
+        if (body !== null) {
+          let b = bidOfBody.get(body) ?? pendingBid.get(body);
+          if (b === undefined) {
+            b = -2 - newBodies.length;
+            newBodies.push(body);
+            pendingBid.set(body, b);
+          }
+          bid = b;
+        }
+      } else svOf.push(null);
+      bids.push(bid);
+      for (let k = view.relStart[i]!; k < view.relStart[i + 1]!; k++) {
+        const rel = view.relKind[k]!;
+        if ((kind === 0 && rel === REL_PRESYNTO) || (kind === 1 && rel === REL_POSTSYNTO)) {
+          relOwner.push(idx);
+          relBit.push(kind === 0 ? 1 : 2);
+          relX.push(view.relTo[3 * k]!);
+          relY.push(view.relTo[3 * k + 1]!);
+          relZ.push(view.relTo[3 * k + 2]!);
+        }
       }
     }
   }
   const n = zs.n;
-  // Bodies that only synapses name get their rows now (no annotation: nothing else to read).
-  const created = newBodies.map(([hi, lo]) => bodies.insert(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)), bodyMeta(null)));
+  const created = newBodies.map((b) => bodies.insert(b, bodyMeta(null)));
   for (let i = 0; i < n; i++) if (bids.a[i]! < -1) bids.a[i] = created[-2 - bids.a[i]!]!;
 
   const sidBase = db.prepare('SELECT ifnull(max(sid), 0) FROM derived.syn').pluck().safeIntegers(false).get() as number;
-  const insSyn = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insSyn = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, bz, by, bx, kind, sv, bid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   for (let i = 0; i < n; i++) {
     const bid = bids.a[i]!;
-    insSyn.run(sidBase + 1 + i, ctxId, zs.a[i], ys.a[i], xs.a[i], kinds.a[i], bid < 0 ? null : bid);
+    insSyn.run(sidBase + 1 + i, ctxId, zs.a[i], ys.a[i], xs.a[i], bzs.a[i], bys.a[i], bxs.a[i], kinds.a[i], svOf[i], bid < 0 ? null : bid);
   }
 
   // 4. Relationships → pairs (pre sid, post sid, decl bit), as sorted BigInt keys: pre << 34 | post << 2 | bit.
-  const find = (x: number, y: number, z: number): number => {
-    let lo = 0, hi = n - 1;
-    const Z = zs.a, Y = ys.a, X = xs.a;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = Z[mid]! - z || Y[mid]! - y || X[mid]! - x;
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  };
+  // A target is found in its block (binary search); one that is not a cached synapse element becomes a placeholder row.
   const placeholders = new Map<string, number>();
   const placeholderPos: Array<[number, number, number]> = [];
   const sidOf = (x: number, y: number, z: number): number => {
-    const i = find(x, y, z);
-    if (i >= 0) return sidBase + 1 + i;
+    const blk = blocks.get(`${Math.floor(x / bs)},${Math.floor(y / bs)},${Math.floor(z / bs)}`);
+    if (blk) {
+      const i = findInBlock(blk.view, x, y, z);
+      if (i >= 0 && blk.first[i]! >= 0) return sidBase + 1 + blk.first[i]!;
+    }
     const k = `${z},${y},${x}`;
     let sid = placeholders.get(k);
     if (sid === undefined) {
@@ -219,8 +228,8 @@ function fill(db: Database, config: CtxConfig, now: number): CtxState {
     const [pre, post] = bit === 1 ? [own, other] : [other, own];
     keys[r] = (BigInt(pre) << 34n) | (BigInt(post) << 2n) | BigInt(bit);
   }
-  const insPlaceholder = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, NULL, NULL)');
-  placeholderPos.forEach(([x, y, z], j) => insPlaceholder.run(sidBase + 1 + n + j, ctxId, z, y, x));
+  const insPlaceholder = db.prepare('INSERT INTO derived.syn (sid, ctx_id, z, y, x, bz, by, bx, kind, sv, bid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)');
+  placeholderPos.forEach(([x, y, z], j) => insPlaceholder.run(sidBase + 1 + n + j, ctxId, z, y, x, Math.floor(z / bs), Math.floor(y / bs), Math.floor(x / bs)));
 
   // In place: the key array can hold tens of millions of entries.
   // oxlint-disable-next-line unicorn/no-array-sort

@@ -10,12 +10,14 @@
  *   table is keyed by something that belongs to exactly one ctx (ctx_id, a bid, a sid or a rid).
  * - Body ids are INTEGER in the stored form of main/cache/u64.ts (`id XOR 2^63`), so they join with
  *   the cache's tables and sort like the ids themselves.
- * - Positions are scale-0 voxels, as int32 z, y, x (the cache's element key order).
+ * - Positions are scale-0 voxels, as int32 z, y, x; (bz, by, bx) is the cache's annotation block
+ *   (`element_blocks` key) the element is stored in, and `sv` its supervoxel (stored u64 form), so a
+ *   changed block or a remapped supervoxel finds its synapse rows by index.
  */
 
 export const DERIVED_FILE = 'derived.sqlite';
 export const DERIVED_SCHEMA = 'derived';
-export const DERIVED_VERSION = 1;
+export const DERIVED_VERSION = 2;
 
 export const DERIVED_DDL = `
 CREATE TABLE derived.meta (
@@ -61,10 +63,16 @@ CREATE TABLE derived.syn (
   z INTEGER NOT NULL,
   y INTEGER NOT NULL,
   x INTEGER NOT NULL,
+  bz INTEGER NOT NULL,
+  by INTEGER NOT NULL,
+  bx INTEGER NOT NULL,
   kind INTEGER CHECK (kind IN (0, 1)),
+  sv INTEGER,
   bid INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX derived.syn_pos ON syn(ctx_id, z, y, x);
+CREATE INDEX derived.syn_block ON syn(ctx_id, bz, by, bx);
+CREATE INDEX derived.syn_sv ON syn(ctx_id, sv) WHERE sv IS NOT NULL;
 CREATE INDEX derived.syn_body ON syn(bid, kind) WHERE bid IS NOT NULL;
 
 CREATE TABLE derived.conn (

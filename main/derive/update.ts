@@ -1,16 +1,15 @@
 /**
  * Incremental update of one built ctx, inside the caller's write transaction: given what changed in
- * the cache (synapse element positions, supervoxels whose body changed, annotated bodies), it reads
- * the CURRENT stored state of just those keys and moves their contributions (delta.ts): retract
+ * the cache (annotation blocks, supervoxels whose body changed, annotated bodies), it reads the
+ * CURRENT stored state of just those keys and moves their contributions (delta.ts): retract
  * everything the touched elements and their connections contributed, write their new `syn`/`conn`
  * rows, assert the new contributions. Being state-based it is idempotent: a key reported twice, or
  * a change that was rolled back, costs a read and changes nothing.
  *
- * - An element posted, replaced or deleted → its position.
- * - An element's supervoxel written (element_svs) → its position.
- * - A supervoxel's body changed (sv_map: merge, cleave, split) → every element lying in that
- *   supervoxel (main.element_svs_sv index), so a merge moves each synapse's counts, ROI counts and
- *   partner edges from the old body to the new one.
+ * - A block rewritten (elements posted, replaced, deleted) or its supervoxel row written → every
+ *   element the block holds now and every synapse row the block held before.
+ * - A supervoxel's body changed (sv_map: merge, cleave, split) → the synapse rows with that
+ *   supervoxel (index syn_sv): only their body moves (counts, ROI counts, partner edges).
  * - A body annotation written or deleted → that body's row (type, instance, status, full text).
  * Cost: a few indexed reads and writes per touched element and per connection it takes part in.
  */
@@ -20,18 +19,35 @@ import { DeltaWriter } from './apply';
 import { BodyRows } from './body-rows';
 import type { CtxState } from './ctx-state';
 import { Delta, type SynState } from './delta';
+import { REL_POSTSYNTO, REL_PRESYNTO, viewBlock } from './element-blocks';
 
-const REL_BYTES = 13;
 const STORED_ZERO = u64ToDb(0n);
 
 /** Changed keys, with uint64 ids in their stored form (main/cache/u64.ts). */
 export interface StoredChanges {
-  /** [x, y, z] of synapse-instance elements (or their supervoxel rows) that changed */
-  positions: Iterable<readonly [number, number, number]>;
+  /** [bx, by, bz] of the synapse instance's blocks (element_blocks / element_block_svs rows) that changed */
+  blocks: Iterable<readonly [number, number, number]>;
   /** stored supervoxel ids of the ctx's labelmap whose sv_map row changed */
   supervoxels: Iterable<bigint>;
   /** stored body ids whose annotation row changed */
   bodies: Iterable<bigint>;
+}
+
+/** What an element is now, read from its stored block. */
+interface NewState {
+  kind: 0 | 1 | null;
+  /** stored forms */
+  sv: bigint | null;
+  body: bigint | null;
+  /** relationships it declares: [bit (1 PreSynTo of a T-bar, 2 PostSynTo of a PSD), x, y, z] */
+  rels: Array<[1 | 2, number, number, number]>;
+}
+
+export interface Touched {
+  /** "z,y,x" → position and its current state */
+  elements: Map<string, { pos: [number, number, number]; state: NewState }>;
+  supervoxels: bigint[];
+  size: number;
 }
 
 interface Known extends SynState {
@@ -50,8 +66,9 @@ export class CtxUpdater {
   readonly #synIns: Statement;
   readonly #synSet: Statement;
   readonly #synDel: Statement;
-  readonly #base: Statement;
-  readonly #svPositions: Statement;
+  readonly #blockRows: Statement;
+  readonly #block: Statement;
+  readonly #synsOfSv: Statement;
   readonly #pairsOfPre: Statement;
   readonly #pairsOfPost: Statement;
   readonly #clearPre1: Statement;
@@ -61,7 +78,6 @@ export class CtxUpdater {
   readonly #declare: Statement;
   readonly #referenced: Statement;
   readonly #svBody: Statement;
-  readonly #synsAt: Statement;
   readonly #synsById: Statement;
   readonly #pairsOfMany: Statement;
   readonly #synSetBid: Statement;
@@ -73,25 +89,16 @@ export class CtxUpdater {
     const c = state.config;
     this.#synAt = db.prepare('SELECT sid, kind, bid FROM derived.syn WHERE ctx_id = ? AND z = ? AND y = ? AND x = ?').raw(true).safeIntegers(false);
     this.#synById = db.prepare('SELECT kind, bid, x, y, z FROM derived.syn WHERE sid = ?').raw(true).safeIntegers(false);
-    this.#synIns = db.prepare('INSERT INTO derived.syn (ctx_id, z, y, x, kind, bid) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#synSet = db.prepare('UPDATE derived.syn SET kind = ?, bid = ? WHERE sid = ?');
+    this.#synIns = db.prepare('INSERT INTO derived.syn (ctx_id, z, y, x, bz, by, bx, kind, sv, bid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#synSet = db.prepare('UPDATE derived.syn SET kind = ?, sv = ?, bid = ? WHERE sid = ?');
     this.#synDel = db.prepare('DELETE FROM derived.syn WHERE sid = ?');
-    this.#base = db
-      .prepare(
-        `SELECT e.kind, e.rels, m.body FROM main.elements e
-         LEFT JOIN main.element_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.z = e.z AND s.y = e.y AND s.x = e.x AND s.labelmap_id = ?
-         LEFT JOIN main.sv_map m ON m.instance_id = ? AND m.node_id = e.node_id AND m.sv = s.sv
-         WHERE e.instance_id = ? AND e.node_id = ? AND e.z = ? AND e.y = ? AND e.x = ?`,
-      )
-      .raw(true)
-      .safeIntegers(true);
-    this.#svPositions = db
-      // INDEXED BY: without ANALYZE statistics SQLite prefers the primary-key prefix (instance, node), i.e.
-      // every element of the instance, over this index (a WITHOUT ROWID table's secondary index costs a
-      // key lookup per row for labelmap_id). The query-plan test pins it.
-      .prepare('SELECT x, y, z FROM main.element_svs INDEXED BY element_svs_sv WHERE instance_id = ? AND node_id = ? AND sv = ? AND labelmap_id = ?')
-      .raw(true)
-      .safeIntegers(false);
+    this.#blockRows = db.prepare('SELECT x, y, z FROM derived.syn WHERE ctx_id = ? AND bz = ? AND by = ? AND bx = ?').raw(true).safeIntegers(false);
+    this.#block = db.prepare(
+      `SELECT e.data, s.svs FROM main.element_blocks e
+       LEFT JOIN main.element_block_svs s ON s.instance_id = e.instance_id AND s.node_id = e.node_id AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx AND s.labelmap_id = ?
+       WHERE e.instance_id = ? AND e.node_id = ? AND e.bz = ? AND e.by = ? AND e.bx = ?`,
+    );
+    this.#synsOfSv = db.prepare('SELECT sid, kind, bid, x, y, z FROM derived.syn WHERE ctx_id = ? AND sv = ?').raw(true).safeIntegers(false);
     this.#pairsOfPre = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE pre_sid = ?').raw(true).safeIntegers(false);
     this.#pairsOfPost = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE post_sid = ?').raw(true).safeIntegers(false);
     this.#clearPre1 = db.prepare('DELETE FROM derived.conn WHERE pre_sid = ? AND decl = 1');
@@ -104,13 +111,6 @@ export class CtxUpdater {
       .pluck()
       .safeIntegers(false);
     this.#svBody = db.prepare('SELECT body FROM main.sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?').pluck().safeIntegers(true);
-    this.#synsAt = db
-      .prepare(
-        `SELECT s.sid, s.kind, s.bid, s.x, s.y, s.z FROM json_each(?) j
-         CROSS JOIN derived.syn s ON s.ctx_id = ? AND s.z = j.value ->> 2 AND s.y = j.value ->> 1 AND s.x = j.value ->> 0`,
-      )
-      .raw(true)
-      .safeIntegers(false);
     this.#synsById = db.prepare('SELECT s.sid, s.kind, s.bid, s.x, s.y, s.z FROM json_each(?) j CROSS JOIN derived.syn s ON s.sid = j.value').raw(true).safeIntegers(false);
     this.#pairsOfMany = db
       .prepare(
@@ -124,25 +124,49 @@ export class CtxUpdater {
     this.#writer = new DeltaWriter(db);
   }
 
-  /**
-   * What the changes touch: positions of changed elements (full re-read), and the elements lying in
-   * changed supervoxels (only their body can have changed), minus those already in the first set.
-   */
-  touched(changes: StoredChanges): { elements: Map<string, [number, number, number]>; moved: Array<{ sv: bigint; positions: Array<[number, number, number]> }>; size: number } {
-    const c = this.#s.config;
-    const elements = new Map<string, [number, number, number]>();
-    for (const [x, y, z] of changes.positions) elements.set(`${z},${y},${x}`, [x, y, z]);
-    const moved: Array<{ sv: bigint; positions: Array<[number, number, number]> }> = [];
-    let size = elements.size;
-    if (c.synapses !== null && c.labelmap !== null) {
-      for (const sv of changes.supervoxels) {
-        const positions = (this.#svPositions.all(c.synapses, c.nodeId, sv, c.labelmap) as Array<[number, number, number]>).filter(([x, y, z]) => !elements.has(`${z},${y},${x}`));
-        if (positions.length === 0) continue;
-        moved.push({ sv, positions });
-        size += positions.length;
+  /** What the changes touch: the elements of changed blocks (before and now), and the changed supervoxels. */
+  touched(changes: StoredChanges): Touched {
+    const s = this.#s;
+    const c = s.config;
+    const elements: Touched['elements'] = new Map();
+    const bodyOf = (sv: bigint | null): bigint | null => {
+      if (sv === null || c.labelmap === null) return null;
+      const b = this.#svBody.get(c.labelmap, c.nodeId, sv) as bigint | undefined;
+      return b === undefined || b === STORED_ZERO ? null : b;
+    };
+    for (const [bx, by, bz] of changes.blocks) {
+      // What the block held: gone unless the block still holds it.
+      for (const [x, y, z] of this.#blockRows.iterate(s.id, bz, by, bx) as Iterable<[number, number, number]>) {
+        elements.set(`${z},${y},${x}`, { pos: [x, y, z], state: { kind: null, sv: null, body: null, rels: [] } });
+      }
+      if (c.synapses === null) continue;
+      const row = this.#block.get(c.labelmap ?? -1, c.synapses, c.nodeId, bz, by, bx) as { data: Buffer; svs: Buffer | null } | undefined;
+      if (!row) continue;
+      const v = viewBlock(row.data, row.svs);
+      for (let i = 0; i < v.n; i++) {
+        const x = v.pos[3 * i]!, y = v.pos[3 * i + 1]!, z = v.pos[3 * i + 2]!;
+        const k = v.kind[i]!;
+        const kind = k === 0 || k === 1 ? k : null;
+        const rawSv = v.svs ? v.svs[i]! : 0n;
+        const sv = kind === null || rawSv === 0n ? null : u64ToDb(rawSv);
+        const rels: NewState['rels'] = [];
+        if (kind !== null) {
+          for (let r = v.relStart[i]!; r < v.relStart[i + 1]!; r++) {
+            const rel = v.relKind[r]!;
+            if ((kind === 0 && rel === REL_PRESYNTO) || (kind === 1 && rel === REL_POSTSYNTO)) rels.push([kind === 0 ? 1 : 2, v.relTo[3 * r]!, v.relTo[3 * r + 1]!, v.relTo[3 * r + 2]!]);
+          }
+        }
+        elements.set(`${z},${y},${x}`, { pos: [x, y, z], state: { kind, sv, body: bodyOf(sv), rels } });
       }
     }
-    return { elements, moved, size };
+    const supervoxels = [...changes.supervoxels];
+    let size = elements.size;
+    for (const sv of supervoxels) size += this.#countOfSv(sv);
+    return { elements, supervoxels, size };
+  }
+
+  #countOfSv(sv: bigint): number {
+    return (this.#synsOfSv.all(this.#s.id, sv) as unknown[]).length;
   }
 
   /**
@@ -150,10 +174,10 @@ export class CtxUpdater {
    * never the elements or their connections, so this moves each element's body contributions and
    * its connections' partner edges from the old body to the new one, in batched reads.
    */
-  moveBodies(moved: ReadonlyArray<{ sv: bigint; positions: ReadonlyArray<readonly [number, number, number]> }>, now = Date.now()): number {
+  moveBodies(supervoxels: readonly bigint[], skip: ReadonlyMap<string, unknown>, now = Date.now()): number {
     const s = this.#s;
     const c = s.config;
-    if (moved.length === 0 || c.labelmap === null) return 0;
+    if (supervoxels.length === 0 || c.labelmap === null) return 0;
     const delta = new Delta(s.rids.length);
     const known = new Map<number, Known>();
     const slotsAt = (x: number, y: number, z: number): number[] => {
@@ -163,17 +187,15 @@ export class CtxUpdater {
     };
     const touchedBids = new Set<number>();
     const changed: Array<{ sid: number; bid: number | null }> = [];
-    for (const { sv, positions } of moved) {
+    for (const sv of supervoxels) {
       const body = this.#svBody.get(c.labelmap, c.nodeId, sv) as bigint | undefined;
       const bid = body === undefined || body === STORED_ZERO ? null : this.#bodies.ensure(body);
-      for (let i = 0; i < positions.length; i += 2000) {
-        const batch = positions.slice(i, i + 2000);
-        for (const [sid, kind, old, x, y, z] of this.#synsAt.iterate(JSON.stringify(batch), s.id) as Iterable<[number, number | null, number | null, number, number, number]>) {
-          if (kind === null || old === bid) continue;
-          known.set(sid, { sid, kind: kind as 0 | 1, bid: old, slots: slotsAt(x, y, z) });
-          changed.push({ sid, bid });
-          if (old !== null) touchedBids.add(old);
-        }
+      for (const [sid, kind, old, x, y, z] of this.#synsOfSv.all(s.id, sv) as Array<[number, number | null, number | null, number, number, number]>) {
+        // Elements of changed blocks were re-read whole by apply().
+        if (kind === null || old === bid || skip.has(`${z},${y},${x}`)) continue;
+        known.set(sid, { sid, kind: kind as 0 | 1, bid: old, slots: slotsAt(x, y, z) });
+        changed.push({ sid, bid });
+        if (old !== null) touchedBids.add(old);
       }
       if (bid !== null) touchedBids.add(bid);
     }
@@ -217,9 +239,8 @@ export class CtxUpdater {
     return changed.length;
   }
 
-  apply(positions: Map<string, [number, number, number]>, annotated: Iterable<bigint>, now = Date.now()): UpdateReport {
+  apply(positions: Touched['elements'], annotated: Iterable<bigint>, now = Date.now()): UpdateReport {
     const s = this.#s;
-    const c = s.config;
     const known = new Map<number, Known>();
     const slotsAt = (x: number, y: number, z: number): number[] => {
       const out: number[] = [];
@@ -251,7 +272,7 @@ export class CtxUpdater {
     // Before: the touched elements that have rows, and every connection they take part in.
     const before: number[] = [];
     const at = new Map<string, number>();
-    for (const [k, [x, y, z]] of positions) {
+    for (const [k, { pos: [x, y, z] }] of positions) {
       const r = this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined;
       if (!r) continue;
       at.set(k, r[0]);
@@ -274,30 +295,27 @@ export class CtxUpdater {
     const synAtOrPlaceholder = (x: number, y: number, z: number): number => {
       const r = this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined;
       if (r) return r[0];
-      const sid = Number(this.#synIns.run(s.id, z, y, x, null, null).lastInsertRowid);
+      const bs = s.blockSize;
+      const sid = Number(this.#synIns.run(s.id, z, y, x, Math.floor(z / bs), Math.floor(y / bs), Math.floor(x / bs), null, null, null).lastInsertRowid);
       known.set(sid, { sid, kind: null, bid: null, slots: slotsAt(x, y, z) });
       placeholderCandidates.add(sid);
       return sid;
     };
     const after: number[] = [];
     let elements = 0;
-    for (const [k, [x, y, z]] of positions) {
+    for (const [k, { pos: [x, y, z], state }] of positions) {
       // A row may have appeared since "before": a placeholder made for an earlier element's relationship.
       let sid = at.get(k) ?? ((this.#synAt.get(s.id, z, y, x) as [number, number | null, number | null] | undefined)?.[0] ?? undefined);
-      const base =
-        c.synapses === null
-          ? undefined
-          : (this.#base.get(c.labelmap ?? -1, c.labelmap ?? -1, c.synapses, c.nodeId, z, y, x) as [bigint, Buffer | null, bigint | null] | undefined);
-      const kindNum = base ? Number(base[0]) : -1;
-      const kind = kindNum === 0 || kindNum === 1 ? (kindNum as 0 | 1) : null;
-      const body = kind !== null && base && base[2] !== null && base[2] !== STORED_ZERO ? base[2] : null;
-      const bid = body === null ? null : this.#bodies.ensure(body);
+      const kind = state.kind;
+      const bid = kind !== null && state.body !== null ? this.#bodies.ensure(state.body) : null;
+      const sv = kind === null ? null : state.sv;
       if (sid === undefined) {
         if (kind === null) continue; // no element and no row: nothing to do
-        sid = Number(this.#synIns.run(s.id, z, y, x, kind, bid).lastInsertRowid);
+        const bs = s.blockSize;
+        sid = Number(this.#synIns.run(s.id, z, y, x, Math.floor(z / bs), Math.floor(y / bs), Math.floor(x / bs), kind, sv, bid).lastInsertRowid);
         known.set(sid, { sid, kind, bid, slots: slotsAt(x, y, z) });
       } else {
-        this.#synSet.run(kind, bid, sid);
+        this.#synSet.run(kind, sv, bid, sid);
         const kn = known.get(sid)!;
         kn.kind = kind;
         kn.bid = bid;
@@ -310,13 +328,10 @@ export class CtxUpdater {
       this.#clearPre3.run(sid);
       this.#clearPost2.run(sid);
       this.#clearPost3.run(sid);
-      const rels = kind === null ? null : base![1];
-      if (rels) {
-        for (let o = 0; o + REL_BYTES <= rels.length; o += REL_BYTES) {
-          const rel = rels[o]!;
-          if (kind === 0 && rel === 0) this.#declare.run(sid, synAtOrPlaceholder(rels.readInt32LE(o + 1), rels.readInt32LE(o + 5), rels.readInt32LE(o + 9)), 1);
-          else if (kind === 1 && rel === 1) this.#declare.run(synAtOrPlaceholder(rels.readInt32LE(o + 1), rels.readInt32LE(o + 5), rels.readInt32LE(o + 9)), sid, 2);
-        }
+      for (const [bit, rx, ry, rz] of state.rels) {
+        const other = synAtOrPlaceholder(rx, ry, rz);
+        if (bit === 1) this.#declare.run(sid, other, 1);
+        else this.#declare.run(other, sid, 2);
       }
       if (kind === null) placeholderCandidates.add(sid);
     }

@@ -60,7 +60,7 @@ function time<T>(fn: () => T): [T, number] {
 function openBenchCache(): { cache: Cache; fresh: boolean; p: FixtureParams } {
   const p = params();
   const root = process.env.DVID_DESK_BENCH_DIR ?? join(tmpdir(), 'dvid-desk-bench');
-  const dir = join(root, `derive-v2-s${p.seed}-b${p.bodies}-t${p.tbars}`);
+  const dir = join(root, `derive-v3-s${p.seed}-b${p.bodies}-t${p.tbars}`);
   mkdirSync(dir, { recursive: true });
   const cache = Cache.open(dir);
   const filled = cache.info('bench_filled') === '1';

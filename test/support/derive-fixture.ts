@@ -11,6 +11,8 @@
  * over two primaries, a sub-ROI of one, a tiny one) described by roi_data; statuses known and unknown.
  */
 import { parseBodyAnnotation } from '../../main/cache/body-annotation-store';
+import { unpackElements } from '../../main/cache/element-pack';
+import { unpackSvs } from '../../main/cache/element-store';
 import type { Cache } from '../../main/cache/index';
 import type { RoiSpan } from '../../main/formats/roi-spans';
 
@@ -48,7 +50,7 @@ export interface Fixture {
   ids: FixtureIds;
   bodies: bigint[];
   svsOf: Map<bigint, bigint[]>;
-  /** synapse positions in insertion order (T-bars and PSDs) */
+  /** synapse positions in placement order (T-bars and PSDs) */
   positions: Array<[number, number, number]>;
 }
 
@@ -200,6 +202,107 @@ export function putAnnotation(cache: Cache, ids: FixtureIds, nodeId: number, bod
   else cache.bodyAnnotations.delete(ids.ann, nodeId, body);
 }
 
+export const ANNOTATION_BLOCK = 64;
+
+/** An element as the fixture places it, with the supervoxel under it (null: none read, stored as 0). */
+export interface PlacedElement {
+  pos: [number, number, number];
+  kind: 'PreSyn' | 'PostSyn' | 'Note';
+  rels: Array<{ rel: 'PreSynTo' | 'PostSynTo' | 'GroupedWith'; to: [number, number, number] }>;
+  sv: bigint | null;
+}
+
+const blockOf = (p: readonly number[]): [number, number, number] => [Math.floor(p[0]! / ANNOTATION_BLOCK), Math.floor(p[1]! / ANNOTATION_BLOCK), Math.floor(p[2]! / ANNOTATION_BLOCK)];
+
+/**
+ * Writes elements block by block through ElementStore.putBlock (each block whole, sorted as the cache
+ * packs it) and their supervoxels through putSupervoxels, `batch` elements per transaction.
+ * `withSvs(coord)` false leaves a block without its supervoxel row.
+ */
+export function writeBlocks(cache: Cache, ids: FixtureIds, nodeId: number, elements: readonly PlacedElement[], batch = 20_000, withSvs: (coord: [number, number, number]) => boolean = () => true): void {
+  const byBlock = new Map<string, { coord: [number, number, number]; els: PlacedElement[] }>();
+  for (const e of elements) {
+    const c = blockOf(e.pos);
+    const k = c.join();
+    const g = byBlock.get(k);
+    if (g) g.els.push(e);
+    else byBlock.set(k, { coord: c, els: [e] });
+  }
+  let pending: Array<{ coord: [number, number, number]; els: PlacedElement[] }> = [];
+  let size = 0;
+  const flush = () => {
+    const list = pending;
+    pending = [];
+    size = 0;
+    cache.write(() => {
+      for (const { coord, els } of list) putBlockWithSvs(cache, ids, nodeId, coord, els, withSvs(coord));
+    });
+  };
+  for (const g of byBlock.values()) {
+    pending.push(g);
+    size += g.els.length;
+    if (size >= batch) flush();
+  }
+  if (pending.length) flush();
+}
+
+/** One block, whole: its elements and (when `svs`) its supervoxel row, in the cache's packed order. Call in a transaction. */
+export function putBlockWithSvs(cache: Cache, ids: FixtureIds, nodeId: number, coord: [number, number, number], els: readonly PlacedElement[], svs = true): void {
+  const sorted = els.toSorted((a, b) => a.pos[2] - b.pos[2] || a.pos[1] - b.pos[1] || a.pos[0] - b.pos[0]);
+  cache.elements.putBlock(
+    ids.syn,
+    nodeId,
+    coord,
+    ANNOTATION_BLOCK,
+    sorted.map((e) => ({ pos: e.pos, kind: e.kind, tags: [], prop: { conf: '0.9' }, rels: e.rels })),
+    true,
+    ids.fetch,
+  );
+  if (svs && sorted.length) cache.elements.putSupervoxels(ids.syn, nodeId, coord, ids.seg, BigUint64Array.from(sorted, (e) => e.sv ?? 0n), ids.fetch);
+}
+
+/** The stored elements of the synapse instance at a node, with their supervoxels (null: none stored or 0). */
+export function storedElements(cache: Cache, ids: FixtureIds, nodeId: number): Map<string, PlacedElement> {
+  const out = new Map<string, PlacedElement>();
+  const rows = cache.db.db
+    .prepare(
+      `SELECT e.bx, e.by, e.bz, e.data, e.props, e.tags, s.svs FROM element_blocks e LEFT JOIN element_block_svs s ON s.instance_id = e.instance_id
+       AND s.node_id = e.node_id AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx WHERE e.instance_id = ? AND e.node_id = ?`,
+    )
+    .safeIntegers(false)
+    .all(ids.syn, nodeId) as Array<{ data: Buffer; props: string | null; tags: string | null; svs: Buffer | null }>;
+  for (const r of rows) {
+    const els = unpackElements(r.data, r.props, r.tags);
+    const svs = r.svs ? unpackSvs(r.svs) : null;
+    els.forEach((e, i) => {
+      const sv = svs ? svs[i]! : 0n;
+      out.set(e.pos.join(), { pos: e.pos, kind: e.kind as PlacedElement['kind'], rels: e.rels as PlacedElement['rels'], sv: sv === 0n ? null : sv });
+    });
+  }
+  return out;
+}
+
+/**
+ * Edits elements the way a sync does (whole blocks rewritten, with their supervoxel rows): `put`
+ * adds or replaces elements, `del` removes those at the given positions. Call in a transaction.
+ */
+export function editElements(cache: Cache, ids: FixtureIds, nodeId: number, edit: { put?: PlacedElement[]; del?: Array<readonly [number, number, number]> }): void {
+  const current = storedElements(cache, ids, nodeId);
+  const touched = new Map<string, [number, number, number]>();
+  for (const e of edit.put ?? []) {
+    current.set(e.pos.join(), e);
+    touched.set(blockOf(e.pos).join(), blockOf(e.pos));
+  }
+  for (const p of edit.del ?? []) {
+    current.delete(p.join());
+    touched.set(blockOf(p).join(), blockOf(p));
+  }
+  for (const [k, coord] of touched) {
+    const els = [...current.values()].filter((e) => blockOf(e.pos).join() === k);
+    putBlockWithSvs(cache, ids, nodeId, coord, els);
+  }
+}
+
 export function buildFixture(cache: Cache, p: FixtureParams): Fixture {
   const rng = new Rng(p.seed);
   const ids = seedFixtureRepo(cache);
@@ -250,18 +353,7 @@ export function buildFixture(cache: Cache, p: FixtureParams): Fixture {
       }
     }
   };
-  type El = { pos: [number, number, number]; kind: 'PreSyn' | 'PostSyn' | 'Note'; rels: Array<{ rel: string; to: [number, number, number] }>; sv: bigint | null };
-  let pending: El[] = [];
-  const flush = () => {
-    const els = pending;
-    pending = [];
-    cache.write(() => {
-      for (const e of els) {
-        cache.elements.put(ids.syn, N, { pos: e.pos, kind: e.kind, tags: [], prop: { conf: '0.9' }, rels: e.rels }, f);
-        if (e.sv !== null) cache.elements.putSupervoxel(ids.syn, N, e.pos, ids.seg, e.sv, f);
-      }
-    });
-  };
+  const all: PlacedElement[] = [];
   const svFor = (b: bigint): bigint | null => {
     const r = rng.next();
     if (r < 0.01) return null; // no supervoxel read yet
@@ -275,14 +367,14 @@ export function buildFixture(cache: Cache, p: FixtureParams): Fixture {
     const tb = pickBody();
     const tpos = freePos();
     const n = rng.int(1, p.maxPsds);
-    const tbar: El = { pos: tpos, kind: 'PreSyn', rels: [], sv: svFor(tb) };
+    const tbar: PlacedElement = { pos: tpos, kind: 'PreSyn', rels: [], sv: svFor(tb) };
     positions.push(tpos);
-    const psds: El[] = [];
+    const psds: PlacedElement[] = [];
     for (let k = 0; k < n; k++) {
       const pb = rng.chance(0.02) ? tb : pickBody();
       const ppos = freePos(tpos);
       positions.push(ppos);
-      const psd: El = { pos: ppos, kind: 'PostSyn', rels: [], sv: svFor(pb) };
+      const psd: PlacedElement = { pos: ppos, kind: 'PostSyn', rels: [], sv: svFor(pb) };
       const side = rng.next();
       if (side < 0.9 || side >= 0.95) tbar.rels.push({ rel: 'PreSynTo', to: ppos });
       if (side < 0.95) psd.rels.push({ rel: 'PostSynTo', to: tpos });
@@ -290,11 +382,11 @@ export function buildFixture(cache: Cache, p: FixtureParams): Fixture {
     }
     if (rng.chance(0.02)) tbar.rels.push({ rel: 'PreSynTo', to: freePos(tpos) }); // names a position with no element
     if (rng.chance(0.01)) tbar.rels.push({ rel: 'GroupedWith', to: psds[0]!.pos });
-    pending.push(tbar, ...psds);
-    if (rng.chance(0.01)) pending.push({ pos: freePos(), kind: 'Note', rels: [], sv: rng.pick(svsOf.get(tb)!) });
-    if (pending.length >= batch) flush();
+    all.push(tbar, ...psds);
+    if (rng.chance(0.01)) all.push({ pos: freePos(), kind: 'Note', rels: [], sv: rng.pick(svsOf.get(tb)!) });
   }
-  if (pending.length) flush();
+  // Stored per 64³ annotation block as the cache keeps them; 1 block in 100 has no supervoxel row yet.
+  writeBlocks(cache, ids, N, all, batch, (coord) => (coord[0] * 7 + coord[1] * 13 + coord[2] * 29) % 100 !== 0);
 
   // Body annotations for a fraction of the bodies (big ones first, like real data), plus some bodies with no synapses.
   const annotated = bodies.filter((_, i) => i < p.bodies * p.annotatedFraction);

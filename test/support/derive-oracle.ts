@@ -4,7 +4,8 @@
  * incremental logic; string-keyed maps). Tests compare the derived tables against it.
  */
 import type { Database } from 'better-sqlite3';
-import { unpackRels } from '../../main/cache/element-store';
+import { unpackElements } from '../../main/cache/element-pack';
+import { unpackSvs } from '../../main/cache/element-store';
 import { unpackSpans } from '../../main/cache/region-stores';
 import { u64FromDb } from '../../main/cache/u64';
 
@@ -33,16 +34,25 @@ export interface OracleIds {
 const key3 = (x: number, y: number, z: number) => `${x},${y},${z}`;
 
 export function oracle(db: Database, ids: OracleIds): Snapshot {
-  const els = db
-    .prepare('SELECT x, y, z, kind, rels FROM main.elements WHERE instance_id = ? AND node_id = ?')
-    .safeIntegers(false)
-    .all(ids.syn, ids.node) as Array<{ x: number; y: number; z: number; kind: number; rels: Buffer | null }>;
+  // Elements and their supervoxels, from the stored blocks (decoded with the cache's own functions).
+  const els: Array<{ x: number; y: number; z: number; kind: number; rels: Array<{ rel: string; to: [number, number, number] }> }> = [];
   const svAt = new Map<string, bigint>();
-  for (const r of db
-    .prepare('SELECT x, y, z, labelmap_id, sv FROM main.element_svs WHERE instance_id = ? AND node_id = ?')
-    .safeIntegers(true)
-    .all(ids.syn, ids.node) as Array<{ x: bigint; y: bigint; z: bigint; labelmap_id: bigint; sv: bigint }>) {
-    if (Number(r.labelmap_id) === ids.seg) svAt.set(key3(Number(r.x), Number(r.y), Number(r.z)), u64FromDb(r.sv));
+  const blocks = db
+    .prepare(
+      `SELECT e.data, e.props, e.tags, s.svs, s.labelmap_id FROM main.element_blocks e LEFT JOIN main.element_block_svs s ON s.instance_id = e.instance_id
+       AND s.node_id = e.node_id AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx WHERE e.instance_id = ? AND e.node_id = ?`,
+    )
+    .safeIntegers(false)
+    .all(ids.syn, ids.node) as Array<{ data: Buffer; props: string | null; tags: string | null; svs: Buffer | null; labelmap_id: number | null }>;
+  const KINDS = ['PreSyn', 'PostSyn', 'Gap', 'Note', 'Unknown'];
+  for (const b of blocks) {
+    const list = unpackElements(b.data, b.props, b.tags);
+    const svs = b.svs && b.labelmap_id === ids.seg ? unpackSvs(b.svs) : null;
+    list.forEach((e, i) => {
+      const [x, y, z] = e.pos;
+      els.push({ x, y, z, kind: KINDS.indexOf(e.kind), rels: e.rels });
+      if (svs && svs[i]! !== 0n) svAt.set(key3(x, y, z), svs[i]!);
+    });
   }
   const bodyOfSv = new Map<bigint, bigint>();
   for (const r of db.prepare('SELECT sv, body FROM main.sv_map WHERE instance_id = ? AND node_id = ?').safeIntegers(true).all(ids.seg, ids.node) as Array<{
@@ -104,7 +114,7 @@ export function oracle(db: Database, ids: OracleIds): Snapshot {
         c[isPre ? 'pre' : 'post']++;
       }
     }
-    for (const rel of unpackRels(e.rels)) {
+    for (const rel of e.rels) {
       const other = kindAt.get(key3(...rel.to));
       if (isPre && rel.rel === 'PreSynTo' && other === 1) pairs.add(`${key3(e.x, e.y, e.z)}>${key3(...rel.to)}`);
       if (!isPre && rel.rel === 'PostSynTo' && other === 0) pairs.add(`${key3(...rel.to)}>${key3(e.x, e.y, e.z)}`);

@@ -12,7 +12,7 @@ import { Cache } from '../../../../main/cache/index';
 import { Derived } from '../../../../main/derive/derived';
 import { searchNeurons } from '../../../../main/derive/search';
 import { openTemp } from '../../../support/cache-fixture';
-import { buildFixture, putAnnotation, type Fixture } from '../../../support/derive-fixture';
+import { buildFixture, editElements, putAnnotation, storedElements, type Fixture, type PlacedElement } from '../../../support/derive-fixture';
 import { derivedSnapshot, oracle, type Snapshot } from '../../../support/derive-oracle';
 import { runTs } from '../../../support/spawn-ts';
 
@@ -97,30 +97,33 @@ describe('incremental updates', () => {
   it('element posts, deletes, kind changes and relationship edits', () => {
     const { cache, d, fx } = setup();
     expectCurrent(d, fx);
-    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
-    const els = [...cache.elements.all(S, N)].filter((e) => e.kind === 'PreSyn' || e.kind === 'PostSyn');
+    const N = fx.ids.node;
+    const els = [...storedElements(cache, fx.ids, N).values()].filter((e) => e.kind === 'PreSyn' || e.kind === 'PostSyn');
     const tbar = els.find((e) => e.kind === 'PreSyn' && e.rels.length >= 2)!;
     const psd = els.find((e) => e.kind === 'PostSyn' && e.rels.length === 1)!;
     const body = fx.bodies[3]!;
     const sv = fx.svsOf.get(body)![0]!;
     cache.write(() => {
-      // A new T-bar with two new PSDs (one declared on both sides, one only by the T-bar).
+      // A new T-bar with two new PSDs (one declared on both sides, one only by the T-bar), across two blocks.
       const t = [100, 100, 100] as [number, number, number];
       const p1 = [110, 100, 100] as [number, number, number];
-      const p2 = [100, 120, 100] as [number, number, number];
-      cache.elements.put(S, N, { pos: t, kind: 'PreSyn', tags: [], prop: {}, rels: [{ rel: 'PreSynTo', to: p1 }, { rel: 'PreSynTo', to: p2 }] }, f);
-      cache.elements.put(S, N, { pos: p1, kind: 'PostSyn', tags: [], prop: {}, rels: [{ rel: 'PostSynTo', to: t }] }, f);
-      cache.elements.put(S, N, { pos: p2, kind: 'PostSyn', tags: [], prop: {}, rels: [] }, f);
-      for (const p of [t, p1, p2]) cache.elements.putSupervoxel(S, N, p, fx.ids.seg, sv, f);
-      // Delete a T-bar with partners: its PSDs keep their PostSynTo, now pointing at nothing.
-      cache.elements.deleteAt(S, N, tbar.pos);
-      // A PSD turned into a Note (not a synapse any more).
-      cache.elements.put(S, N, { ...psd, kind: 'Note' }, f);
+      const p2 = [100, 130, 100] as [number, number, number];
+      editElements(cache, fx.ids, N, {
+        put: [
+          { pos: t, kind: 'PreSyn', rels: [{ rel: 'PreSynTo', to: p1 }, { rel: 'PreSynTo', to: p2 }], sv },
+          { pos: p1, kind: 'PostSyn', rels: [{ rel: 'PostSynTo', to: t }], sv },
+          { pos: p2, kind: 'PostSyn', rels: [], sv },
+          // A PSD turned into a Note (not a synapse any more).
+          { ...psd, kind: 'Note' },
+        ],
+        // Delete a T-bar with partners: its PSDs keep their PostSynTo, now pointing at nothing.
+        del: [tbar.pos],
+      });
     });
     d.flush();
     expectCurrent(d, fx);
     // The deleted T-bar comes back: its PSDs (which kept naming it) connect again.
-    cache.write(() => cache.elements.put(S, N, tbar, f));
+    cache.write(() => editElements(cache, fx.ids, N, { put: [tbar] }));
     d.flush();
     const after = expectCurrent(d, fx);
     expect(after.totals.pre).toBeGreaterThan(0);
@@ -128,13 +131,15 @@ describe('incremental updates', () => {
 
   it('a supervoxel read after its element gives the element its body', () => {
     const { cache, d, fx } = setup();
-    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
+    const N = fx.ids.node;
     const pos = [7, 8, 9] as [number, number, number];
-    cache.write(() => cache.elements.put(S, N, { pos, kind: 'PreSyn', tags: [], prop: {}, rels: [] }, f));
+    // The element arrives in a block of its own with no supervoxel row yet (as a sync writes it) …
+    cache.write(() => cache.elements.putBlock(fx.ids.syn, N, [0, 0, 0], 64, [{ pos, kind: 'PreSyn', tags: [], prop: {}, rels: [] }], true, fx.ids.fetch));
     d.flush();
     const before = expectCurrent(d, fx);
     const body = fx.bodies[10]!;
-    cache.write(() => cache.elements.putSupervoxel(S, N, pos, fx.ids.seg, fx.svsOf.get(body)![1]!, f));
+    // … and its supervoxel later.
+    cache.write(() => cache.elements.putSupervoxels(fx.ids.syn, N, [0, 0, 0], fx.ids.seg, BigUint64Array.of(fx.svsOf.get(body)![1]!), fx.ids.fetch));
     d.flush();
     const after = expectCurrent(d, fx);
     expect(after.bodies[body.toString()]!.pre).toBe((before.bodies[body.toString()]?.pre ?? 0) + 1);
@@ -211,7 +216,7 @@ describe('incremental updates', () => {
 
   it('random sequences of merges, cleaves, element and annotation edits keep the tables exact', () => {
     const { cache, d, fx } = setup({ ...SMALL, tbars: 250, bodies: 60 });
-    const N = fx.ids.node, S = fx.ids.syn, f = fx.ids.fetch;
+    const N = fx.ids.node, f = fx.ids.fetch;
     const op = fc.oneof(
       fc.record({ kind: fc.constant('remap' as const), sv: fc.nat(), to: fc.nat(), fresh: fc.boolean() }),
       fc.record({ kind: fc.constant('post' as const), x: fc.integer({ min: 0, max: 40 }), y: fc.integer({ min: 0, max: 40 }), pre: fc.boolean(), partner: fc.nat(), sv: fc.nat() }),
@@ -232,21 +237,24 @@ describe('incremental updates', () => {
               }
               case 'post': {
                 const pos = [o.x, o.y, 3] as [number, number, number];
-                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
-                const partner = all[o.partner % all.length]!;
-                cache.elements.put(S, N, { pos, kind: o.pre ? 'PreSyn' : 'PostSyn', tags: [], prop: {}, rels: [{ rel: o.pre ? 'PreSynTo' : 'PostSynTo', to: partner }] }, f);
-                cache.elements.putSupervoxel(S, N, pos, fx.ids.seg, allSvs[o.sv % allSvs.length]!, f);
+                const all = [...storedElements(cache, fx.ids, N).values()];
+                const partner = all[o.partner % all.length]!.pos;
+                const el: PlacedElement = { pos, kind: o.pre ? 'PreSyn' : 'PostSyn', rels: [{ rel: o.pre ? 'PreSynTo' : 'PostSynTo', to: partner }], sv: allSvs[o.sv % allSvs.length]! };
+                editElements(cache, fx.ids, N, { put: [el] });
                 break;
               }
               case 'delete': {
-                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
-                cache.elements.deleteAt(S, N, all[o.which % all.length]!);
+                const all = [...storedElements(cache, fx.ids, N).values()];
+                editElements(cache, fx.ids, N, { del: [all[o.which % all.length]!.pos] });
                 break;
               }
               case 'svless': {
-                const all = cache.elements.positionsIn(S, N, [0, 0, 0, 512, 512, 512]);
-                const p = all[o.which % all.length]!;
-                cache.db.db.prepare('DELETE FROM element_svs WHERE instance_id = ? AND node_id = ? AND z = ? AND y = ? AND x = ?').run(S, N, p[2], p[1], p[0]);
+                // A block loses its supervoxel row (rewritten by a sync, supervoxels not read yet).
+                const all = [...storedElements(cache, fx.ids, N).values()];
+                const p = all[o.which % all.length]!.pos;
+                cache.db.db
+                  .prepare('DELETE FROM element_block_svs WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
+                  .run(fx.ids.syn, N, Math.floor(p[2] / 64), Math.floor(p[1] / 64), Math.floor(p[0] / 64));
                 break;
               }
               case 'annotate': {

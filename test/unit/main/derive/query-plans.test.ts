@@ -13,7 +13,7 @@ import { Derived } from '../../../../main/derive/derived';
 import { bodyDetail, partners, roiConnectivity, roiTable, statuses } from '../../../../main/derive/queries';
 import { searchNeurons } from '../../../../main/derive/search';
 import { openTemp } from '../../../support/cache-fixture';
-import { buildFixture, type Fixture } from '../../../support/derive-fixture';
+import { buildFixture, editElements, type Fixture } from '../../../support/derive-fixture';
 
 interface Recorded {
   sql: string;
@@ -157,8 +157,7 @@ describe('query plans of the other services', () => {
     const stmts = statementsOf(() => {
       t.cache.write(() => {
         for (const sv of fx.svsOf.get(a)!) t.cache.svMap.put(fx.ids.seg, N, sv, b, fx.ids.fetch);
-        const [x, y, z] = fx.positions[0]!;
-        t.cache.elements.put(fx.ids.syn, N, { pos: [x, y, z], kind: 'PreSyn', tags: [], prop: {}, rels: [{ rel: 'PreSynTo', to: fx.positions[1]! }] }, fx.ids.fetch);
+        editElements(t.cache, fx.ids, N, { put: [{ pos: fx.positions[0]!, kind: 'PreSyn', rels: [{ rel: 'PreSynTo', to: fx.positions[1]! }], sv: fx.svsOf.get(b)![0]! }] });
       });
       d.flush();
     }).filter((s) => /\b(derived|main)\./.test(s.sql));
@@ -166,8 +165,10 @@ describe('query plans of the other services', () => {
     for (const s of stmts) expect(fullScans(s.plan), s.sql).toEqual([]);
     const lines = stmts.flatMap((s) => s.plan);
     for (const re of [
-      /SEARCH s USING (COVERING )?INDEX syn_pos \(ctx_id=\? AND z=\? AND y=\? AND x=\?\)/,
-      /SEARCH main\.element_svs USING INDEX element_svs_sv \(instance_id=\? AND node_id=\? AND sv=\?\)/,
+      /SEARCH (derived\.syn|s) USING (COVERING )?INDEX syn_pos \(ctx_id=\? AND z=\? AND y=\? AND x=\?\)/,
+      /SEARCH derived\.syn USING INDEX syn_sv \(ctx_id=\? AND sv=\?\)/,
+      /SEARCH derived\.syn USING INDEX syn_block \(ctx_id=\? AND bz=\? AND by=\? AND bx=\?\)/,
+      /SEARCH e USING PRIMARY KEY \(instance_id=\? AND node_id=\? AND bz=\? AND by=\? AND bx=\?\)/,
       /SEARCH c USING PRIMARY KEY \(pre_sid=\?\)/,
       /SEARCH c USING COVERING INDEX conn_post \(post_sid=\?\)/,
       /SEARCH (derived\.)?body_roi USING PRIMARY KEY \(bid=\?/,

@@ -10,7 +10,7 @@ import { bodyDetail, partners, roiConnectivity, roiTable, statuses } from '../..
 import { SearchSyntaxError } from '../../../../main/derive/regex';
 import { neuronsCsv, searchNeurons } from '../../../../main/derive/search';
 import { openTemp } from '../../../support/cache-fixture';
-import { fixtureRois, putAnnotation, seedFixtureRepo, type FixtureIds } from '../../../support/derive-fixture';
+import { fixtureRois, putAnnotation, seedFixtureRepo, writeBlocks, type FixtureIds, type PlacedElement } from '../../../support/derive-fixture';
 import { derivedSnapshot, oracle } from '../../../support/derive-oracle';
 
 // ROI boxes of fixtureRois(512) (32³ blocks): EB x < 128, FB 128 ≤ x < 288, PB 288 ≤ x < 448, all with y, z < 256.
@@ -51,11 +51,11 @@ function build(c: Cache): FixtureIds {
   const x = seedFixtureRepo(c);
   const N = x.node, f = x.fetch;
   let pos = 0;
-  const el = (kind: 'PreSyn' | 'PostSyn', at: P, body: bigint, rels: Array<{ rel: 'PreSynTo' | 'PostSynTo'; to: P }>): P => {
+  const placed: PlacedElement[] = [];
+  const el = (kind: 'PreSyn' | 'PostSyn', at: P, body: bigint, rels: PlacedElement['rels']): P => {
     const p: P = [at[0] + (pos % 40), at[1] + Math.floor(pos / 40), at[2]];
     pos++;
-    c.elements.put(x.syn, N, { pos: p, kind, tags: [], prop: {}, rels }, f);
-    c.elements.putSupervoxel(x.syn, N, p, x.seg, svOf(body), f);
+    placed.push({ pos: p, kind, rels, sv: svOf(body) });
     return p;
   };
   /** n connections from `pre` (T-bars in `preAt`) to `post` (PSDs in `postAt`), declared on both sides. */
@@ -65,10 +65,8 @@ function build(c: Cache): FixtureIds {
       pos++;
       const q: P = [postAt[0] + (pos % 40), postAt[1] + Math.floor(pos / 40), postAt[2] + 1];
       pos++;
-      c.elements.put(x.syn, N, { pos: t, kind: 'PreSyn', tags: [], prop: {}, rels: [{ rel: 'PreSynTo', to: q }] }, f);
-      c.elements.put(x.syn, N, { pos: q, kind: 'PostSyn', tags: [], prop: {}, rels: [{ rel: 'PostSynTo', to: t }] }, f);
-      c.elements.putSupervoxel(x.syn, N, t, x.seg, svOf(pre), f);
-      c.elements.putSupervoxel(x.syn, N, q, x.seg, svOf(post), f);
+      placed.push({ pos: t, kind: 'PreSyn', rels: [{ rel: 'PreSynTo', to: q }], sv: svOf(pre) });
+      placed.push({ pos: q, kind: 'PostSyn', rels: [{ rel: 'PostSynTo', to: t }], sv: svOf(post) });
     }
   };
   c.write(() => {
@@ -85,6 +83,7 @@ function build(c: Cache): FixtureIds {
     el('PreSyn', EB, 1007n, []);
     el('PostSyn', FB, 1007n, []);
     el('PostSyn', FB, 58130572741n, []);
+    writeBlocks(c, x, N, placed);
     for (const [name, spans] of Object.entries(fixtureRois(512))) c.rois.put(x.rois[name]!, N, 32, spans, f);
     const put = (key: string, v: unknown) => c.kv.put(x.roiData, N, key, c.kv.prepare(Buffer.from(JSON.stringify(v))), { body: null, format: 'json', mutationId: null }, f);
     put('roiHierarchy', { name: 'x', children: [{ name: 'CX', children: [{ name: 'EB' }, { name: 'FB', children: [{ name: 'FBl1' }] }] }, { name: 'PB' }] });
