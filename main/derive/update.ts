@@ -69,6 +69,7 @@ export class CtxUpdater {
   readonly #blockRows: Statement;
   readonly #block: Statement;
   readonly #synsOfSv: Statement;
+  readonly #svCount: Statement;
   readonly #pairsOfPre: Statement;
   readonly #pairsOfPost: Statement;
   readonly #clearPre1: Statement;
@@ -99,6 +100,7 @@ export class CtxUpdater {
        WHERE e.instance_id = ? AND e.node_id = ? AND e.bz = ? AND e.by = ? AND e.bx = ?`,
     );
     this.#synsOfSv = db.prepare('SELECT sid, kind, bid, x, y, z FROM derived.syn WHERE ctx_id = ? AND sv = ?').raw(true).safeIntegers(false);
+    this.#svCount = db.prepare('SELECT count(*) FROM derived.syn WHERE ctx_id = ? AND sv = ?').pluck().safeIntegers(false);
     this.#pairsOfPre = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE pre_sid = ?').raw(true).safeIntegers(false);
     this.#pairsOfPost = db.prepare('SELECT pre_sid, post_sid FROM derived.conn WHERE post_sid = ?').raw(true).safeIntegers(false);
     this.#clearPre1 = db.prepare('DELETE FROM derived.conn WHERE pre_sid = ? AND decl = 1');
@@ -166,7 +168,7 @@ export class CtxUpdater {
   }
 
   #countOfSv(sv: bigint): number {
-    return (this.#synsOfSv.all(this.#s.id, sv) as unknown[]).length;
+    return this.#svCount.get(this.#s.id, sv) as number;
   }
 
   /**

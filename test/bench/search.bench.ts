@@ -77,18 +77,17 @@ export async function run(): Promise<void> {
   const { cache, p } = openBenchCache();
   try {
     const db = cache.db.db;
-    const one = (sql: string) => db.prepare(sql).pluck().safeIntegers(false).get() as number;
-    const elements = one('SELECT count(*) FROM elements WHERE kind IN (0, 1)');
-    const annotated = one('SELECT count(*) FROM body_annotations');
-    console.log(
-      `data: STAND-IN synthetic connectome (test/support/derive-fixture.ts, seed ${p.seed}; the demo's --size preset replaces it once the demo lands): ` +
-        `${annotated.toLocaleString('en')} annotated bodies, ${elements.toLocaleString('en')} synapse elements, ${p.bodies.toLocaleString('en')} bodies`,
-    );
-
     const derived = Derived.attach(cache);
     const nodeId = db.prepare('SELECT id FROM nodes ORDER BY id LIMIT 1').pluck().safeIntegers(false).get() as number;
     const [, buildMs] = time(() => derived.rebuild(nodeId));
     const ctx = derived.ensureNode(nodeId);
+    const one = (sql: string) => db.prepare(sql).pluck().safeIntegers(false).get() as number;
+    const annotated = one('SELECT count(*) FROM body_annotations');
+    const elements = one(`SELECT pre + post FROM derived.ctx WHERE id = ${ctx.id}`);
+    console.log(
+      `data: STAND-IN synthetic connectome (test/support/derive-fixture.ts, seed ${p.seed}; the demo's --size preset replaces it once the demo lands): ` +
+        `${annotated.toLocaleString('en')} annotated bodies, ${elements.toLocaleString('en')} synapse elements, ${p.bodies.toLocaleString('en')} bodies`,
+    );
     const bodies = one(`SELECT count(*) FROM derived.bodies WHERE ctx_id = ${ctx.id}`);
     console.log(`full build of the derived tables: ${(buildMs / 1000).toFixed(1)} s (${bodies.toLocaleString('en')} body rows)`);
 
