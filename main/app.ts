@@ -4,6 +4,7 @@
  */
 import { version as appVersion } from '../package.json';
 import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodResult, ServerInfo, ServerRef } from '../preload/api';
+import { startDemoServer, type DemoServer } from './demo/index';
 import { getJson } from './dvid/http';
 import { AppEvents } from './events';
 
@@ -14,6 +15,38 @@ export interface AppConfig {
   /** How often the connection is re-checked in the background (ms); 0 disables polling. */
   pollMs?: number;
   electronVersion?: string | null;
+}
+
+/** First run without a configured server: the embedded demo DVID, started in this process. */
+export interface DemoLaunch {
+  /** 'default' unless $DVID_DESK_DEMO_PRESET says 'small' (the e2e tests do). */
+  preset?: 'small' | 'default';
+  /** Where the generated dataset is cached (default: $DVID_DESK_DEMO_DATA or the user cache folder). */
+  dataRoot?: string;
+  onProgress?: (stage: string, fraction?: number) => void;
+}
+
+export const DEMO_LABEL = 'Demo dataset';
+
+/**
+ * The app on the configured server or, when none is configured, on the demo dataset: the demo
+ * server starts on a free loopback port and is offered as { label: "Demo dataset", demo: true }.
+ * It stops with the app.
+ */
+export async function startApp(config: Omit<AppConfig, 'server'> & { server: ServerRef | null; demo?: DemoLaunch }): Promise<DvidDeskApp & { demo: DemoServer | null }> {
+  if (config.server) return { ...createApp(config), demo: null };
+  const envPreset = process.env.DVID_DESK_DEMO_PRESET;
+  const preset = config.demo?.preset ?? (envPreset === 'small' ? 'small' : 'default');
+  const demo = await startDemoServer({ preset, dataRoot: config.demo?.dataRoot, onProgress: config.demo?.onProgress });
+  const app = createApp({ ...config, server: { url: demo.url, label: DEMO_LABEL, demo: true } });
+  return {
+    ...app,
+    demo,
+    async close() {
+      await app.close();
+      await demo.close();
+    },
+  };
 }
 
 /** What every bridge dispatches to: one async function per contract method. */

@@ -6,7 +6,7 @@
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp } from './app';
+import { startApp } from './app';
 import { bindIpc } from './bridge/ipc';
 import { parseServerUrl } from './cli/options';
 import { PRELOAD_FILE as PRELOAD, RENDERER_DIR } from './locations';
@@ -62,7 +62,7 @@ function createWindow(): void {
   void win.loadURL(APP_URL);
 }
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
@@ -77,7 +77,8 @@ void app.whenReady().then(() => {
   });
 
   const server = typeof flags.server === 'string' ? parseServerUrl(flags.server) : null;
-  const core = createApp({
+  // With no --server the window opens on the embedded demo dataset.
+  const core = await startApp({
     mode: 'electron',
     cacheRoot: resolveCacheRoot({ flag: typeof flags.cache === 'string' ? flags.cache : undefined }),
     server,

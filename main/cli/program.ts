@@ -1,6 +1,7 @@
 /** The `dvid-desk` command line: one subcommand per job; each returns its exit status. */
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
+import { runDemoServer, type DemoServerCliOptions } from './demo-server';
 import { runInspect, type InspectOptions } from './inspect';
 import { UsageError, type LaunchOptions } from './options';
 import { runStart } from './start';
@@ -41,6 +42,19 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--as <format>', 'read every file as this format instead of guessing from extension and content')
     .action(async (files: string[], opts: InspectOptions) => {
       status = await runInspect(files, opts);
+    });
+
+  program
+    .command('demo-server')
+    .description('serve the embedded demo DVID (a seeded mini-hemibrain) on 127.0.0.1; prints its URL first')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--seed <n>', 'generator seed (default: 20200120)')
+    .option('--size <n>', 'volume edge in voxels for benchmarks, a multiple of 64 (e.g. 2048)')
+    .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
+    .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
+    .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
+    .action(async (opts: DemoServerCliOptions) => {
+      status = await runDemoServer(opts);
     });
 
   try {

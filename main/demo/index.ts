@@ -63,6 +63,8 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+const sortIds = (s: Set<bigint>): bigint[] => [...s].toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
 function truthOf(ds: Dataset): DemoTruth {
   const cache: Array<[bigint[], bigint[]] | undefined> = [];
   const lists = (v: 0 | 1): [bigint[], bigint[]] => {
@@ -74,8 +76,7 @@ function truthOf(ds: Dataset): DemoTruth {
         all.add(m[i]!);
         if (ds.svKind[i] === 1) neurons.add(m[i]!);
       }
-      const sort = (s: Set<bigint>): bigint[] => [...s].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      c = [sort(all), sort(neurons)];
+      c = [sortIds(all), sortIds(neurons)];
       cache[v] = c;
     }
     return c;

@@ -98,12 +98,12 @@ export function generateDataset(params: DatasetParams, dir: string, onProgress: 
   const neuronBodies = (v: VersionData): bigint[] => {
     const out = new Set<bigint>();
     for (let i = 1; i < v.mapping.length; i++) if (morph.bodies[svs.shape[i]!]!.kind === 'neuron') out.add(v.mapping[i]!);
-    return [...out].sort((a, b) => (a < b ? -1 : 1));
+    return [...out].toSorted((a, b) => (a < b ? -1 : 1));
   };
   const shapesOf = (v: VersionData, body: bigint): number[] => {
     const s = new Set<number>();
     for (let i = 1; i < v.mapping.length; i++) if (v.mapping[i] === body) s.add(svs.shape[i]!);
-    return [...s].sort((a, b) => a - b);
+    return [...s].toSorted((a, b) => a - b);
   };
 
   onProgress('body annotations, meshes and skeletons');

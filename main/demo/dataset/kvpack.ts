@@ -12,7 +12,7 @@ export function compareKeys(a: string, b: string): number {
 }
 
 export function writeKvPack(file: string, entries: Map<string, Uint8Array>): void {
-  const keys = [...entries.keys()].sort(compareKeys);
+  const keys = [...entries.keys()].toSorted(compareKeys);
   const lengths = keys.map((k) => entries.get(k)!.length);
   const header = Buffer.from(JSON.stringify({ keys, lengths }), 'utf8');
   const parts: Uint8Array[] = [Buffer.alloc(4), header];

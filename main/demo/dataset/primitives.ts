@@ -35,7 +35,7 @@ export class PrimitiveSet {
     readonly cellSize = 16,
   ) {
     this.gx = this.gy = this.gz = Math.ceil(extent / cellSize) + 1;
-    this.cells = new Array(this.gx * this.gy * this.gz);
+    this.cells = Array.from({ length: this.gx * this.gy * this.gz });
   }
 
   get count(): number {

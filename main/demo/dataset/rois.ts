@@ -89,8 +89,8 @@ export function layoutRois(rng: Rng, size: number, brain: { centre: Vec3; radii:
     // A little jitter per seed so different seeds give different but still anatomical layouts.
     return { q: [s[0] + rng.range(-0.03, 0.03), s[1] + rng.range(-0.03, 0.03), s[2] + rng.range(-0.03, 0.03)] as Vec3, w: s[3] * 0.25 };
   });
-  const nearestCell = new Array<number>(PRIMARY_ROIS.length).fill(-1);
-  const nearestDist = new Array<number>(PRIMARY_ROIS.length).fill(Infinity);
+  const nearestCell = PRIMARY_ROIS.map(() => -1);
+  const nearestDist = PRIMARY_ROIS.map(() => Infinity);
   for (let z = 0; z < G; z++)
     for (let y = 0; y < G; y++)
       for (let x = 0; x < G; x++) {
@@ -133,7 +133,7 @@ export function layoutRois(rng: Rng, size: number, brain: { centre: Vec3; radii:
   }
   // FB layers: FB cut into dorsoventral thirds.
   const fb = blocksOf.get('FB')!;
-  const ys = fb.map((b) => b[1]).sort((a, b) => a - b);
+  const ys = fb.map((b) => b[1]).toSorted((a, b) => a - b);
   const cut1 = ys[Math.floor(ys.length / 3)] ?? 0, cut2 = ys[Math.floor((2 * ys.length) / 3)] ?? 0;
   FB_LAYERS.forEach((name, k) => {
     const blocks = fb.filter((b) => (k === 0 ? b[1] < cut1 : k === 1 ? b[1] >= cut1 && b[1] < cut2 : b[1] >= cut2));
@@ -153,5 +153,5 @@ export function layoutRois(rng: Rng, size: number, brain: { centre: Vec3; radii:
 }
 
 function sortZyx(blocks: Array<[number, number, number]>): Array<[number, number, number]> {
-  return blocks.slice().sort((a, b) => a[2] - b[2] || a[1] - b[1] || a[0] - b[0]);
+  return blocks.slice().toSorted((a, b) => a[2] - b[2] || a[1] - b[1] || a[0] - b[0]);
 }

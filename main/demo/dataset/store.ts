@@ -100,14 +100,15 @@ export interface Dataset {
   facts: Record<string, number>;
 }
 
-/** Block coordinates packed into one number (coordinates in −2^20 .. 2^20). */
+/** Block coordinates packed into one exact number: each in −2^16 .. 2^16 (17 bits, 51 in all). */
 export function blockKey(bx: number, by: number, bz: number): number {
-  return ((bz + 1048576) * 2097152 + (by + 1048576)) * 2097152 + (bx + 1048576);
+  if (bx < -65536 || by < -65536 || bz < -65536 || bx >= 65536 || by >= 65536 || bz >= 65536) return -1;
+  return ((bz + 65536) * 131072 + (by + 65536)) * 131072 + (bx + 65536);
 }
 
 function sortedBlockOrder(coords: readonly number[]): number[] {
   const n = coords.length / 3;
-  return Array.from({ length: n }, (_, i) => i).sort((a, b) => coords[3 * a + 2]! - coords[3 * b + 2]! || coords[3 * a + 1]! - coords[3 * b + 1]! || coords[3 * a]! - coords[3 * b]!);
+  return Array.from({ length: n }, (_, i) => i).toSorted((a, b) => coords[3 * a + 2]! - coords[3 * b + 2]! || coords[3 * a + 1]! - coords[3 * b + 1]! || coords[3 * a]! - coords[3 * b]!);
 }
 
 function writeLabelmap(file: string, lm: LabelmapBuild): void {

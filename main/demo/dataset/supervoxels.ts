@@ -90,7 +90,7 @@ function isolateSubtree(b: BodyShape, root: number, owner: number[], shapeIndex:
 /** A node whose subtree holds between `lo` and `hi` of the tree's nodes (deepest such choice). */
 function pickSubtree(rng: Rng, b: BodyShape, lo: number, hi: number): number {
   const kids = childrenOf(b.nodes);
-  const size = new Array<number>(b.nodes.length).fill(1);
+  const size = b.nodes.map(() => 1);
   for (let i = b.nodes.length - 1; i >= 0; i--) for (const k of kids[i]!) size[i]! += size[k]!;
   const total = b.nodes.length;
   const ok: number[] = [];
@@ -113,7 +113,7 @@ export function assignSupervoxels(rng: Rng, morph: Morphology): { svs: Supervoxe
   const owner = partition(rng.fork('partition'), morph);
   const neurons = morph.bodies.map((b, i) => (b.kind === 'neuron' ? i : -1)).filter((i) => i >= 0);
   if (neurons.length < 3) throw new Error('the dataset needs at least 3 neurons');
-  const byCable = neurons.slice().sort((a, b) => morph.bodies[b]!.cable - morph.bodies[a]!.cable);
+  const byCable = neurons.slice().toSorted((a, b) => morph.bodies[b]!.cable - morph.bodies[a]!.cable);
   const pr = rng.fork('plan');
   // The merge and cleave happen on well-grown neurons; the big-id neuron is a third one.
   const mergeShape = byCable[pr.int(0, Math.min(4, byCable.length - 1))]!;
@@ -127,7 +127,7 @@ export function assignSupervoxels(rng: Rng, morph: Morphology): { svs: Supervoxe
 
   // Unique ids, then indices in ascending id order.
   const ir = rng.fork('ids');
-  const draft = new Array<bigint>(owner.length);
+  const draft = owner.map(() => 0n);
   const seen = new Set<bigint>();
   for (let i = 0; i < owner.length; i++) {
     let id: bigint;
@@ -137,7 +137,7 @@ export function assignSupervoxels(rng: Rng, morph: Morphology): { svs: Supervoxe
     seen.add(id);
     draft[i] = id;
   }
-  const order = draft.map((_, i) => i).sort((a, b) => (draft[a]! < draft[b]! ? -1 : draft[a]! > draft[b]! ? 1 : 0));
+  const order = draft.map((_, i) => i).toSorted((a, b) => (draft[a]! < draft[b]! ? -1 : draft[a]! > draft[b]! ? 1 : 0));
   const indexOfDraft = new Int32Array(owner.length);
   const ids = new BigUint64Array(owner.length + 1);
   const shape = new Int32Array(owner.length + 1);

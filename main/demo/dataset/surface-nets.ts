@@ -30,7 +30,7 @@ export function surfaceNets(set: VoxelSet): RawMesh {
   const faces: number[] = [];
   const E1 = E + 1;
   const cellKey = (x: number, y: number, z: number): number => ((z + 1) * E1 + (y + 1)) * E1 + (x + 1);
-  const corner = new Array<boolean>(8);
+  const corner = [false, false, false, false, false, false, false, false];
   const vertex = (x: number, y: number, z: number): number => {
     const k = cellKey(x, y, z);
     const known = vertexOf.get(k);

@@ -34,6 +34,8 @@ export interface SynapseTable {
   sv: Uint32Array;
 }
 
+const voxelOf = (q: Vec3): Vec3 => [Math.floor(q[0]), Math.floor(q[1]), Math.floor(q[2])];
+
 export function placeSynapses(rng: Rng, morph: Morphology, svs: Supervoxels, labeller: Labeller, tbarPerVoxel: number): SynapseTable {
   const p = morph.prims;
   const size = morph.size;
@@ -62,7 +64,6 @@ export function placeSynapses(rng: Rng, morph: Morphology, svs: Supervoxels, lab
   };
   const used = new Set<number>();
   const keyOf = (v: Vec3): number => (v[2] * size + v[1]) * size + v[0];
-  const voxelOf = (q: Vec3): Vec3 => [Math.floor(q[0]), Math.floor(q[1]), Math.floor(q[2])];
   /** Supervoxel index at v when it belongs to tree `shape`, else 0. */
   const inTree = (v: Vec3, shape: number): number => {
     if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[0] >= size || v[1] >= size || v[2] >= size) return 0;

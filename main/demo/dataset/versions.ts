@@ -164,7 +164,7 @@ export function buildVersions(
     if (cleaveSvs.has(i)) cleavedSize += svVoxels[i]!;
     else remainSize += svVoxels[i]!;
   }
-  const cleavedSvIds = [...cleaveSvs].sort((a, b) => a - b).map((i) => svs.ids[i]!);
+  const cleavedSvIds = [...cleaveSvs].toSorted((a, b) => a - b).map((i) => svs.ids[i]!);
   const monotonic = (x: Instant): number => (x.ms - childCreated.ms) / 1000 + 3605.25;
   // Go marshals map[string]interface{} with sorted keys.
   const mergeRecord =

@@ -128,14 +128,12 @@ interface Level {
   cls: Uint32Array | null;
 }
 
+function make(name: string, labels: BigUint64Array): LabelmapBuild {
+  return { name, labels, scales: Array.from({ length: MAX_SCALE + 1 }, () => new BlockSet()), index: new LabelIndexBuilder() };
+}
+
 export function buildVolume(input: VolumeInputs): VolumeOutputs {
   const { size } = input;
-  const make = (name: string, labels: BigUint64Array): LabelmapBuild => ({
-    name,
-    labels,
-    scales: Array.from({ length: MAX_SCALE + 1 }, () => new BlockSet()),
-    index: new LabelIndexBuilder(),
-  });
   const out = {
     segmentation: make('segmentation', input.svLabels),
     roiVoxels: make('segmentation_roi_voxels', input.roiLabels),

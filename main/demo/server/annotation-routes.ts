@@ -23,7 +23,7 @@ function sortedBlockKeys(keys: string[]): Array<[number, number, number, string]
       const [x, y, z] = k.split(',').map(Number) as [number, number, number];
       return [x, y, z, k] as [number, number, number, string];
     })
-    .sort((a, b) => a[2] - b[2] || a[1] - b[1] || a[0] - b[0]);
+    .toSorted((a, b) => a[2] - b[2] || a[1] - b[1] || a[0] - b[0]);
 }
 
 /** Go's case-insensitive struct field lookup. */
@@ -51,7 +51,7 @@ export function parseElements(text: string): Array<Omit<Elem, 'sv'>> {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(text.trim() === '' ? 'unexpected end of JSON input' : `invalid character in JSON: ${(e as Error).message}`);
+    throw new Error(text.trim() === '' ? 'unexpected end of JSON input' : `invalid character in JSON: ${(e as Error).message}`, { cause: e });
   }
   if (raw === null) return [];
   if (!Array.isArray(raw)) throw new Error(`json: cannot unmarshal ${typeof raw} into Go value of type annotation.Elements`);

@@ -65,9 +65,11 @@ export interface ElementSource {
   tags(i: number): string[] | null;
 }
 
+/** Confidence in thousandths as the string FlyEM writes ("0.873"; a proofreader's 1.0 as "1.0"). */
+const confText = (c: number): string => (c >= 1000 ? '1.0' : (c / 1000).toFixed(3));
+
 export function synapseSource(t: SynapseTable): ElementSource {
   const pos = (i: number): Pos => [t.pos[3 * i]!, t.pos[3 * i + 1]!, t.pos[3 * i + 2]!];
-  const conf = (c: number): string => (c >= 1000 ? '1.0' : (c / 1000).toFixed(3));
   return {
     count: t.kind.length,
     pos,
@@ -78,7 +80,7 @@ export function synapseSource(t: SynapseTable): ElementSource {
       const pre = t.kind[i] === 0;
       const rels: Array<{ rel: RelKind; to: Pos }> = [];
       for (let k = t.relStart[i]!; k < t.relStart[i + 1]!; k++) rels.push({ rel: pre ? 'PreSynTo' : 'PostSynTo', to: pos(t.relTo[k]!) });
-      return { pos: pos(i), kind: pre ? 'PreSyn' : 'PostSyn', tags: [], prop: { conf: conf(t.conf[i]!), user: t.users[t.user[i]!]! }, rels, sv: t.sv[i]! };
+      return { pos: pos(i), kind: pre ? 'PreSyn' : 'PostSyn', tags: [], prop: { conf: confText(t.conf[i]!), user: t.users[t.user[i]!]! }, rels, sv: t.sv[i]! };
     },
   };
 }

@@ -95,7 +95,7 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const t0 = performance.now();
     const seq = log.nextSeq();
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     let parsed: DvidRequest | null = null;
     let reply: Reply;
     const seen: { instance: string | null; versionId: number | null } = { instance: null, versionId: null };

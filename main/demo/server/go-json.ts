@@ -26,7 +26,7 @@ export function goString(s: string): string {
 /** map[string]string with sorted keys; null for a nil map. */
 export function goStringMap(m: Readonly<Record<string, string>> | null): string {
   if (m === null) return 'null';
-  const keys = Object.keys(m).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(m).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${keys.map((k) => `${goString(k)}:${goString(m[k]!)}`).join(',')}}`;
 }
 

@@ -92,9 +92,9 @@ function nodeJson(ctx: ServerContext, i: number): string {
 /** GET /api/repo/{uuid}/info (and each value of /api/repos/info) */
 export function repoJson(ctx: ServerContext): string {
   const r = ctx.ds.repo;
-  const names = [...ctx.instances.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = [...ctx.instances.keys()].toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const instances = names.map((n) => `${goString(n)}:${instanceInfoJson(ctx, ctx.instances.get(n)!)}`).join(',');
-  const order = ctx.ds.nodes.map((n, i) => [n.uuid, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const order = ctx.ds.nodes.map((n, i) => [n.uuid, i] as const).toSorted((a, b) => (a[0] < b[0] ? -1 : 1));
   const dag = `{"Root":${goString(r.root)},"Nodes":{${order.map(([u, i]) => `${goString(u)}:${nodeJson(ctx, i)}`).join(',')}}}`;
   return (
     `{"Root":${goString(r.root)},"Alias":${goString(r.alias)},"Description":${goString(r.description)},"Log":${goValue(r.log)},` +

@@ -55,7 +55,7 @@ export class KeyvalueInstance {
         else set.add(k);
       }
     }
-    const out = [...set].sort(compareKeys);
+    const out = [...set].toSorted(compareKeys);
     this.sorted[v] = out;
     return out;
   }

@@ -94,7 +94,7 @@ export class LabelmapView {
   blocksOf(indices: readonly number[]): number[] {
     const set = new Set<number>();
     for (const i of indices) for (let j = this.labelStart[i]!; j < this.labelStart[i + 1]!; j++) set.add(this.labelBlock[j]!);
-    return [...set].sort((a, b) => a - b);
+    return [...set].toSorted((a, b) => a - b);
   }
 
   blockCoord(b: number): [number, number, number] {

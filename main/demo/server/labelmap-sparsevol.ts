@@ -73,7 +73,7 @@ function runsOf(ctx: ServerContext, view: LabelmapView, indices: number[], scale
     const c = view.blockCoord(blk).map((x) => x >> scale) as [number, number, number];
     keys.set(c.join(','), c);
   }
-  const blocks = [...keys.values()].sort((p, q) => p[2] - q[2] || p[1] - q[1] || p[0] - q[0]);
+  const blocks = [...keys.values()].toSorted((p, q) => p[2] - q[2] || p[1] - q[1] || p[0] - q[0]);
   const s = view.store.scales[scale]!;
   const out: SparsevolRun[] = [];
   let held = new Map<string, SparsevolRun>();
@@ -96,6 +96,9 @@ function runsOf(ctx: ServerContext, view: LabelmapView, indices: number[], scale
       const pal = ctx.decoded.get(view.store, scale, i);
       const hit = new Uint8Array(pal.palette.length);
       pal.palette.forEach((l, k) => (hit[k] = labels.has(l) ? 1 : 0));
+      // Within this block, x runs stop at the bounds when exact (and at the block's face anyway).
+      const xEnd = exact ? Math.max(0, Math.min(B, b.max[0] - bx * B + 1)) : B;
+      const xStart = exact ? Math.max(0, Math.min(B, b.min[0] - bx * B)) : 0;
       for (let z = 0; z < B; z++) {
         const gz = bz * B + z;
         if (exact && (gz < b.min[2] || gz > b.max[2])) continue;
@@ -103,14 +106,14 @@ function runsOf(ctx: ServerContext, view: LabelmapView, indices: number[], scale
           const gy = by * B + y;
           if (exact && (gy < b.min[1] || gy > b.max[1])) continue;
           const base = (z * B + y) * B;
-          let x = 0;
-          while (x < B) {
-            if (!hit[pal.indices[base + x]!] || (exact && (bx * B + x < b.min[0] || bx * B + x > b.max[0]))) {
+          let x = xStart;
+          while (x < xEnd) {
+            if (!hit[pal.indices[base + x]!]) {
               x++;
               continue;
             }
             const x0 = x;
-            while (x < B && hit[pal.indices[base + x]!] && !(exact && bx * B + x > b.max[0])) x++;
+            while (x < xEnd && hit[pal.indices[base + x]!]) x++;
             const key = `${gy},${gz}`;
             const prev = x0 === 0 ? fromHeld.get(key) : undefined;
             const run: SparsevolRun = prev ? { ...prev, length: prev.length + (x - x0) } : { x: bx * B + x0, y: gy, z: gz, length: x - x0 };
@@ -167,7 +170,7 @@ export function getSparsevolCoarse(ctx: ServerContext, req: InstanceRequest, vie
     .blocksOf(indices)
     .map((b) => view.blockCoord(b))
     .filter(([x, y, z]) => x * B + B - 1 >= bounds.min[0] && x * B <= bounds.max[0] && y * B + B - 1 >= bounds.min[1] && y * B <= bounds.max[1] && z * B + B - 1 >= bounds.min[2] && z * B <= bounds.max[2])
-    .sort((p, q) => p[2] - q[2] || p[1] - q[1] || p[0] - q[0]);
+    .toSorted((p, q) => p[2] - q[2] || p[1] - q[1] || p[0] - q[0]);
   if (blocks.length === 0) throw emptyNotFound();
   const runs: SparsevolRun[] = [];
   for (const [x, y, z] of blocks) {

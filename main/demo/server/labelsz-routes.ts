@@ -35,7 +35,7 @@ function countsOf(ctx: ServerContext, v: number): { byIndex: Map<Index, Map<bigi
     }
   }
   const ranked = new Map<Index, Array<[bigint, number]>>();
-  for (const [i, m] of byIndex) ranked.set(i, [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  for (const [i, m] of byIndex) ranked.set(i, [...m].toSorted((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   const entry = { gen: ann.generation, v, byIndex, ranked };
   list.push(entry);
   if (list.length > 4) list.shift();

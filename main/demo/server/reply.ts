@@ -97,10 +97,26 @@ export async function writeReply(req: IncomingMessage, res: ServerResponse, repl
   let partIndex = 0;
   let stop: WriteResult['outcome'] | null = null;
   let corruptDone = false;
-  const write = async (b: Uint8Array): Promise<void> => {
+  let splitPauses = 0;
+  const write = async (b: Uint8Array, flush = false): Promise<void> => {
     if (b.length === 0 || aborted) return;
     bytes += b.length;
-    if (!res.write(b)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
+    if (flush) {
+      // Wait until the bytes reached the socket, so a connection cut right after still delivers them.
+      await new Promise<void>((r) => res.write(b, () => r()));
+      return;
+    }
+    if (!res.write(b)) {
+      await new Promise<void>((r) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          r();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
   };
   const emit = async (part: Uint8Array, total: number | null): Promise<void> => {
     let p = part;
@@ -116,7 +132,7 @@ export async function writeReply(req: IncomingMessage, res: ServerResponse, repl
     if (limitKinds) {
       const limit = cut ?? Math.floor((total ?? p.length * 2) / 2);
       if (bytes + p.length >= limit) {
-        await write(p.subarray(0, Math.max(0, limit - bytes)));
+        await write(p.subarray(0, Math.max(0, limit - bytes)), true);
         stop = fault!.kind === 'truncate' ? 'truncated' : fault!.kind === 'stall' ? 'stalled' : 'reset';
         return;
       }
@@ -124,7 +140,9 @@ export async function writeReply(req: IncomingMessage, res: ServerResponse, repl
     if (fault?.kind === 'split') {
       for (let i = 0; i < p.length; i += chunk) {
         await write(p.subarray(i, i + chunk));
-        if (partIndex < 16) await sleep(1);
+        // The first writes go out one by one (a pause lets each leave as its own packet); later
+        // ones stay separate writes without slowing a large stream down.
+        if (splitPauses++ < 40) await sleep(1);
       }
     } else {
       await write(p);
@@ -158,6 +176,8 @@ export async function writeReply(req: IncomingMessage, res: ServerResponse, repl
   if (pendingError?.body && !stop && !aborted) await write(enc.encode(pendingError.body));
 
   if (stop === 'truncated' || stop === 'reset') {
+    // Truncation closes the connection (the client sees the body end early); a reset destroys it.
+    if (stop === 'truncated') await new Promise<void>((r) => req.socket.end(() => r()));
     req.socket.destroy();
     return { status, bytes, outcome: stop };
   }

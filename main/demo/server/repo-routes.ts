@@ -25,7 +25,7 @@ function serverInfo(ctx: ServerContext): string {
     'Storage backend': 'basholeveldb',
     'TOML location': '(demo: none)',
   };
-  const keys = Object.keys(info).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(info).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${keys.map((k) => `${goString(k)}:${goString(info[k]!)}`).join(',')}}`;
 }
 

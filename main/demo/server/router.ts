@@ -21,6 +21,10 @@ export interface Routed {
   versionId: number | null;
 }
 
+function notFound(): never {
+  throw new DvidError(404, `${NOT_FOUND_TEXT}\n`);
+}
+
 function isMutation(type: string, method: string, keyword: string): boolean {
   const m = method.toLowerCase();
   if (type === 'roi' && keyword === 'ptquery' && m === 'post') return false;
@@ -30,9 +34,6 @@ function isMutation(type: string, method: string, keyword: string): boolean {
 /** `seen` receives the instance and version as soon as they are known (for the request log, errors included). */
 export function route(ctx: ServerContext, req: DvidRequest, seen: { instance: string | null; versionId: number | null } = { instance: null, versionId: null }): Routed {
   const none = { instance: null, versionId: null };
-  const notFound = (): never => {
-    throw new DvidError(404, `${NOT_FOUND_TEXT}\n`);
-  };
   if (!req.path.startsWith('/api/')) notFound();
   const head = req.parts[0];
   switch (head) {
