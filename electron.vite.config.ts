@@ -15,6 +15,7 @@ export default defineConfig({
         input: {
           index: resolve(here, 'main/index.ts'), // Electron shell
           cli: resolve(here, 'main/cli.ts'), // the dvid-desk command (start, web = browser-mode server, ...)
+          'demo-volume-worker': resolve(here, 'main/demo/dataset/volume-worker.ts'), // worker thread of the demo generator
         },
         // Flat output: main/locations.ts relies on every chunk living in out/main itself.
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -78,7 +78,7 @@ export async function ensureDataset(params: DatasetParams, opts: EnsureOptions =
         if (!existsSync(join(dir, COMPLETE))) {
           const tmp = `${dir}.tmp-${process.pid}`;
           rmSync(tmp, { recursive: true, force: true });
-          const { stats } = generateDataset(params, tmp, opts.onProgress);
+          const { stats } = await generateDataset(params, tmp, { onProgress: opts.onProgress });
           writeFileSync(join(tmp, COMPLETE), JSON.stringify({ stats }));
           rmSync(dir, { recursive: true, force: true });
           renameSync(tmp, dir);

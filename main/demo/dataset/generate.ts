@@ -10,7 +10,7 @@ import { blocksToSpans } from '../../formats/roi-spans';
 import { editAnnotation, nameNeuron, neuronAnnotation, orphanAnnotation, ANNOTATED_ORPHAN_VOXELS } from './body-annotations';
 import { instanceDefs } from './instances';
 import { Labeller } from './labeller';
-import { bodyMeshes, MESH_SCALE, roiMesh } from './meshes';
+import { bodyMeshes, roiMesh } from './meshes';
 import { placeMitochondria } from './mito';
 import { MorphologyBuilder, type Morphology } from './neurons';
 import { makeNotes } from './notes';
@@ -22,14 +22,21 @@ import { writeDataset, type GeneratedDataset, type KvChanges } from './store';
 import { assignSupervoxels } from './supervoxels';
 import { placeSynapses } from './synapses';
 import { buildVersions, type VersionData } from './versions';
-import { buildVolume } from './volume';
+import { runVolume } from './volume-parallel';
 import { goTimeString } from './time';
 
 export type Progress = (stage: string, fraction?: number) => void;
 
 const enc = new TextEncoder();
 
-export function generateDataset(params: DatasetParams, dir: string, onProgress: Progress = () => {}): { stats: Record<string, number> } {
+export interface GenerateOptions {
+  onProgress?: Progress;
+  /** Worker threads for the voxel pass (default: one per core; 0 = this thread only). */
+  threads?: number;
+}
+
+export async function generateDataset(params: DatasetParams, dir: string, opts: GenerateOptions = {}): Promise<{ stats: Record<string, number> }> {
+  const onProgress = opts.onProgress ?? (() => {});
   const t0 = performance.now();
   const stats: Record<string, number> = {};
   const mark = (name: string, since: number): number => {
@@ -52,9 +59,8 @@ export function generateDataset(params: DatasetParams, dir: string, onProgress: 
   let t = mark('morphology', t0);
 
   const { svs, plan } = assignSupervoxels(rng.fork('supervoxels'), morph);
-  const somas = new Map<number, { u: [number, number, number]; v: [number, number, number]; svs: number[] }>();
-  for (const b of morph.bodies) if (b.somaPrim >= 0) somas.set(b.somaPrim, { u: b.somaAxes![0], v: b.somaAxes![1], svs: b.somaSvs });
-  const labeller = new Labeller(morph.prims, somas, BLOCK_SIZE);
+  const somaList = morph.bodies.filter((b) => b.somaPrim >= 0).map((b) => ({ prim: b.somaPrim, u: b.somaAxes![0], v: b.somaAxes![1], svs: b.somaSvs }));
+  const labeller = new Labeller(morph.prims, new Map(somaList.map((s) => [s.prim, s])), BLOCK_SIZE);
   const roiLayout = layoutRois(rng.fork('rois'), size, morph.brain);
   const mito = placeMitochondria(rng.fork('mito'), morph);
   let mitoCount = 0;
@@ -62,18 +68,20 @@ export function generateDataset(params: DatasetParams, dir: string, onProgress: 
   t = mark('layout', t);
 
   onProgress('labelling blocks', 0);
-  const vol = buildVolume({
-    size,
-    labeller,
-    svLabels: svs.ids,
-    roiGrid: { grid: roiLayout.grid, cellLabel: roiLayout.cellLabel },
-    roiLabels: BigUint64Array.from({ length: 64 }, (_, i) => BigInt(i)),
-    mito,
-    mitoLabels: BigUint64Array.from({ length: mitoCount + 1 }, (_, i) => BigInt(i)),
-    classLabels: BigUint64Array.from([0n, 1n, 2n, 3n, 4n]),
-    meshScale: MESH_SCALE,
-    onProgress: (done, total) => done % 64 === 0 && onProgress('labelling blocks', done / total),
-  });
+  const vol = await runVolume(
+    {
+      size,
+      prims: morph.prims.toArrays(),
+      somas: somaList,
+      mito: mito.toArrays(),
+      svLabels: svs.ids,
+      roiGrid: { grid: roiLayout.grid, cellLabel: roiLayout.cellLabel },
+      roiLabels: BigUint64Array.from({ length: 64 }, (_, i) => BigInt(i)),
+      mitoLabels: BigUint64Array.from({ length: mitoCount + 1 }, (_, i) => BigInt(i)),
+      classLabels: BigUint64Array.from([0n, 1n, 2n, 3n, 4n]),
+    },
+    { threads: opts.threads, onProgress: (done, total) => done % 64 === 0 && onProgress('labelling blocks', done / total) },
+  );
   t = mark('volume', t);
 
   // Voxel counts per supervoxel from the label index.

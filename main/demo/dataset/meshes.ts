@@ -10,6 +10,7 @@
 import { encodeNgmesh } from '../../formats/ngmesh';
 import { surfaceNets } from './surface-nets';
 
+/** Meshes are made from the stored scale-3 segmentation (MAX_SCALE). */
 export const MESH_SCALE = 3;
 const NM_PER_VOXEL = 8;
 

@@ -9,6 +9,20 @@ export const KIND_NEURITE = 0;
 export const KIND_SOMA = 1;
 export const KIND_TRACHEA = 2;
 
+/** A PrimitiveSet's capsules as typed arrays (to hand them to worker threads). */
+export interface PrimitiveArrays {
+  ax: Float64Array;
+  ay: Float64Array;
+  az: Float64Array;
+  bx: Float64Array;
+  by: Float64Array;
+  bz: Float64Array;
+  r: Float64Array;
+  body: Int32Array;
+  sv: Int32Array;
+  kind: Uint8Array;
+}
+
 export class PrimitiveSet {
   ax: number[] = [];
   ay: number[] = [];
@@ -40,6 +54,28 @@ export class PrimitiveSet {
 
   get count(): number {
     return this.r.length;
+  }
+
+  toArrays(): PrimitiveArrays {
+    return {
+      ax: Float64Array.from(this.ax),
+      ay: Float64Array.from(this.ay),
+      az: Float64Array.from(this.az),
+      bx: Float64Array.from(this.bx),
+      by: Float64Array.from(this.by),
+      bz: Float64Array.from(this.bz),
+      r: Float64Array.from(this.r),
+      body: Int32Array.from(this.body),
+      sv: Int32Array.from(this.sv),
+      kind: Uint8Array.from(this.kind),
+    };
+  }
+
+  /** The same capsules, in the same order, with a fresh spatial index. */
+  static fromArrays(a: PrimitiveArrays, extent: number, cellSize = 16): PrimitiveSet {
+    const p = new PrimitiveSet(extent, cellSize);
+    for (let i = 0; i < a.r.length; i++) p.add([a.ax[i]!, a.ay[i]!, a.az[i]!], [a.bx[i]!, a.by[i]!, a.bz[i]!], a.r[i]!, a.body[i]!, a.kind[i]!, a.sv[i]!);
+    return p;
   }
 
   add(a: Vec3, b: Vec3, r: number, body: number, kind: number, sv = -1): number {

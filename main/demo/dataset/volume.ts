@@ -2,23 +2,25 @@
  * The voxel pass: labels every 64³ block of the volume once and produces, for the four labelmap
  * instances (segmentation, segmentation_roi_voxels, mito, voxel-classes), their stored blocks at
  * scales 0..3 (gzipped DVID label Blocks, as DVID stores them with "gzip compression"), the label
- * index (voxels of each label in each scale-0 block) and, for meshing, the whole segmentation at one
- * coarse scale.
+ * index (voxels of each label in each scale-0 block) and, for meshing, the segmentation at scale 3.
  *
- * Blocks are visited octree-wise (a scale-3 block's 512 scale-0 blocks, 8 at a time) so each coarser
- * block is downsampled from its eight children as soon as they exist: at most a few dozen 64³ arrays
- * live at once, whatever the volume size.
+ * Work is cut octree-wise into jobs of one scale-2 block (256³ voxels: 64 scale-0 blocks, 8 scale-1
+ * blocks, itself) that run on worker threads (volume-parallel.ts); each coarser block is
+ * downsampled from its eight children as soon as they exist, so only a few dozen 64³ arrays live at
+ * once. Results are merged in the order a single thread would produce them: the output is the same
+ * whatever the number of threads.
  */
 import { gzipSync } from 'node:zlib';
 import { encodeLabelBlock } from '../../formats/label-block';
 import { downresOctant } from './downres';
-import type { Labeller } from './labeller';
+import { Labeller, type SomaSectors } from './labeller';
 import { labelMitoBlock } from './mito';
-import type { PrimitiveSet } from './primitives';
+import { PrimitiveSet, type PrimitiveArrays } from './primitives';
 import { BLOCK_SIZE, MAX_SCALE, ROI_BLOCK_SIZE } from './presets';
 
 const B = BLOCK_SIZE;
 const VOX = B * B * B;
+const JOB_LEVEL = 2;
 
 /** Stored blocks of one scale: coordinates and gzipped DVID Block bytes. */
 export class BlockSet {
@@ -61,18 +63,17 @@ export interface LabelmapBuild {
   index: LabelIndexBuilder;
 }
 
+/** Everything the voxel pass needs, in a form that crosses to worker threads (typed arrays). */
 export interface VolumeInputs {
   size: number;
-  labeller: Labeller;
+  prims: PrimitiveArrays;
+  somas: Array<{ prim: number; u: [number, number, number]; v: [number, number, number]; svs: number[] }>;
+  mito: PrimitiveArrays;
   svLabels: BigUint64Array;
   roiGrid: { grid: number; cellLabel: Uint8Array };
   roiLabels: BigUint64Array;
-  mito: PrimitiveSet;
   mitoLabels: BigUint64Array;
   classLabels: BigUint64Array;
-  /** Scale at which the segmentation is kept whole for meshing. */
-  meshScale: number;
-  onProgress?: (done: number, total: number) => void;
 }
 
 export interface VolumeOutputs {
@@ -80,12 +81,17 @@ export interface VolumeOutputs {
   roiVoxels: LabelmapBuild;
   mito: LabelmapBuild;
   classes: LabelmapBuild;
-  /** Segmentation supervoxel indices at meshScale, (size >> meshScale)³, x fastest. */
+  /** Segmentation supervoxel indices at scale 3 (MAX_SCALE), (size >> 3)³, x fastest. */
   coarse: Uint32Array;
   coarseEdge: number;
 }
 
-/** Encodes one block of label indices: palette form → DVID Block → gzip. Also returns the per-label voxel counts. */
+const KINDS = ['seg', 'roi', 'mito', 'cls'] as const;
+type Kind = (typeof KINDS)[number];
+type Level = Record<Kind, Uint32Array | null>;
+const emptyLevel = (): Level => ({ seg: null, roi: null, mito: null, cls: null });
+
+/** Encodes one block of label indices: palette form → DVID Block → gzip; keeps the per-label voxel counts. */
 class BlockEncoder {
   private readonly local: Int32Array;
   private readonly indices = new Uint16Array(VOX);
@@ -116,94 +122,93 @@ class BlockEncoder {
       palette[l] = this.labels[this.usedLabels[l]!]!;
       this.local[this.usedLabels[l]!] = -1;
     }
-    const raw = encodeLabelBlock({ nx: B, ny: B, nz: B, palette, indices: this.indices });
-    return gzipSync(raw);
+    // A copy in its own ArrayBuffer: zlib's output may share a pooled one, which cannot be transferred.
+    return new Uint8Array(gzipSync(encodeLabelBlock({ nx: B, ny: B, nz: B, palette, indices: this.indices })));
   }
 }
 
-interface Level {
-  seg: Uint32Array | null;
-  roi: Uint32Array | null;
-  mito: Uint32Array | null;
-  cls: Uint32Array | null;
+/** One stored block produced by a job. */
+interface StoredBlock {
+  kind: Kind;
+  level: number;
+  coord: [number, number, number];
+  gz: Uint8Array;
+  /** level 0 only: labels and voxel counts */
+  labels?: Uint32Array;
+  counts?: Uint32Array;
 }
 
-function make(name: string, labels: BigUint64Array): LabelmapBuild {
-  return { name, labels, scales: Array.from({ length: MAX_SCALE + 1 }, () => new BlockSet()), index: new LabelIndexBuilder() };
+/** What a job (one scale-2 block) returns; its arrays go back to the main thread by transfer. */
+export interface JobResult {
+  coord: [number, number, number];
+  blocks: StoredBlock[];
+  /** the scale-2 block of each instance, for the parent's scale-3 downsampling */
+  level: Level;
 }
 
-export function buildVolume(input: VolumeInputs): VolumeOutputs {
-  const { size } = input;
-  const out = {
-    segmentation: make('segmentation', input.svLabels),
-    roiVoxels: make('segmentation_roi_voxels', input.roiLabels),
-    mito: make('mito_20190501.24734943', input.mitoLabels),
-    classes: make('voxel-classes', input.classLabels),
-  };
-  const enc = {
-    seg: new BlockEncoder(input.svLabels),
-    roi: new BlockEncoder(input.roiLabels),
-    mito: new BlockEncoder(input.mitoLabels),
-    cls: new BlockEncoder(input.classLabels),
-  };
-  const coarseEdge = Math.ceil(size / (1 << input.meshScale));
-  const coarse = new Uint32Array(coarseEdge ** 3);
-  const blocksPerEdge = size / B;
-  const totalBlocks = blocksPerEdge ** 3;
-  let done = 0;
+export function jobTransferList(r: JobResult): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const b of r.blocks) {
+    out.push(b.gz.buffer as ArrayBuffer);
+    if (b.labels) out.push(b.labels.buffer as ArrayBuffer, b.counts!.buffer as ArrayBuffer);
+  }
+  for (const k of KINDS) if (r.level[k]) out.push(r.level[k].buffer as ArrayBuffer);
+  return out;
+}
 
-  const svScratch = new Uint32Array(VOX);
-  const clsScratch = new Uint8Array(VOX);
-  const mitoScratch: number[] = [];
-  const G = input.roiGrid.grid;
-  const cellsPerBlock = B / ROI_BLOCK_SIZE;
+/** Labels and encodes blocks; one per thread. */
+export class VolumeEngine {
+  private readonly labeller: Labeller;
+  private readonly mito: PrimitiveSet;
+  private readonly enc: Record<Kind, BlockEncoder>;
+  private readonly svScratch = new Uint32Array(VOX);
+  private readonly clsScratch = new Uint8Array(VOX);
+  private readonly mitoScratch: number[] = [];
 
-  const store = (level: number, bx: number, by: number, bz: number, l: Level): void => {
-    const pairs: Array<[keyof Level, LabelmapBuild]> = [
-      ['seg', out.segmentation],
-      ['roi', out.roiVoxels],
-      ['mito', out.mito],
-      ['cls', out.classes],
-    ];
-    for (const [k, build] of pairs) {
+  constructor(readonly input: VolumeInputs) {
+    const prims = PrimitiveSet.fromArrays(input.prims, input.size);
+    const somas: SomaSectors = new Map(input.somas.map((s) => [s.prim, { u: s.u, v: s.v, svs: s.svs }]));
+    this.labeller = new Labeller(prims, somas, B);
+    this.mito = PrimitiveSet.fromArrays(input.mito, input.size);
+    this.enc = {
+      seg: new BlockEncoder(input.svLabels),
+      roi: new BlockEncoder(input.roiLabels),
+      mito: new BlockEncoder(input.mitoLabels),
+      cls: new BlockEncoder(input.classLabels),
+    };
+  }
+
+  private encodeLevel(out: StoredBlock[], level: number, coord: [number, number, number], l: Level): void {
+    for (const k of KINDS) {
       const vox = l[k];
       if (!vox) continue;
-      const e = enc[k];
+      const e = this.enc[k];
       const gz = e.encode(vox);
-      build.scales[level]!.add(bx, by, bz, gz);
-      if (level === 0) build.index.add(bx, by, bz, e.usedLabels, e.usedCounts, e.used);
-    }
-    if (level === input.meshScale && l.seg) {
-      const f = B;
-      for (let z = 0; z < f; z++) {
-        const cz = bz * f + z;
-        if (cz >= coarseEdge) break;
-        for (let y = 0; y < f; y++) {
-          const cy = by * f + y;
-          if (cy >= coarseEdge) break;
-          const n = Math.min(f, coarseEdge - bx * f);
-          if (n <= 0) break;
-          const src = (z * f + y) * f;
-          coarse.set(l.seg.subarray(src, src + n), (cz * coarseEdge + cy) * coarseEdge + bx * f);
-        }
+      const b: StoredBlock = { kind: k, level, coord, gz };
+      if (level === 0) {
+        b.labels = e.usedLabels.slice(0, e.used);
+        b.counts = e.usedCounts.slice(0, e.used);
       }
+      out.push(b);
     }
-  };
+  }
 
-  const leaf = (bx: number, by: number, bz: number): Level => {
-    const l: Level = { seg: null, roi: null, mito: null, cls: null };
-    if (bx >= blocksPerEdge || by >= blocksPerEdge || bz >= blocksPerEdge) return l;
-    const anySeg = input.labeller.labelBlock(bx, by, bz, svScratch, clsScratch);
-    if (anySeg) l.seg = svScratch.slice();
-    l.cls = new Uint32Array(clsScratch);
+  private leaf(bx: number, by: number, bz: number): Level {
+    const l = emptyLevel();
+    const perEdge = this.input.size / B;
+    if (bx >= perEdge || by >= perEdge || bz >= perEdge) return l;
+    if (this.labeller.labelBlock(bx, by, bz, this.svScratch, this.clsScratch)) l.seg = this.svScratch.slice();
+    l.cls = new Uint32Array(this.clsScratch);
     // ROI labels are constant over each 32³ cell.
+    const { grid: G, cellLabel } = this.input.roiGrid;
+    const per = B / ROI_BLOCK_SIZE;
     const roi = new Uint32Array(VOX);
     let anyRoi = false;
-    for (let cz = 0; cz < cellsPerBlock; cz++)
-      for (let cy = 0; cy < cellsPerBlock; cy++)
-        for (let cx = 0; cx < cellsPerBlock; cx++) {
-          const gx = bx * cellsPerBlock + cx, gy = by * cellsPerBlock + cy, gz = bz * cellsPerBlock + cz;
-          const label = gx < G && gy < G && gz < G ? input.roiGrid.cellLabel[(gz * G + gy) * G + gx]! : 0;
+    for (let cz = 0; cz < per; cz++)
+      for (let cy = 0; cy < per; cy++)
+        for (let cx = 0; cx < per; cx++) {
+          const gx = bx * per + cx, gy = by * per + cy, gz = bz * per + cz;
+          const label = gx < G && gy < G && gz < G ? cellLabel[(gz * G + gy) * G + gx]! : 0;
           if (label === 0) continue;
           anyRoi = true;
           for (let z = 0; z < ROI_BLOCK_SIZE; z++)
@@ -214,37 +219,120 @@ export function buildVolume(input: VolumeInputs): VolumeOutputs {
         }
     if (anyRoi) l.roi = roi;
     const mito = new Uint32Array(VOX);
-    if (labelMitoBlock(input.mito, bx, by, bz, B, mito, mitoScratch)) l.mito = mito;
-    done++;
-    input.onProgress?.(done, totalBlocks);
+    if (labelMitoBlock(this.mito, bx, by, bz, B, mito, this.mitoScratch)) l.mito = mito;
     return l;
-  };
+  }
 
-  const produce = (level: number, bx: number, by: number, bz: number): Level => {
-    const edge = Math.ceil(size / (B << level));
-    if (bx >= edge || by >= edge || bz >= edge) return { seg: null, roi: null, mito: null, cls: null };
+  private produce(level: number, bx: number, by: number, bz: number, out: StoredBlock[], onLeaf: () => void): Level {
+    const edge = Math.ceil(this.input.size / (B << level));
+    if (bx >= edge || by >= edge || bz >= edge) return emptyLevel();
     let l: Level;
     if (level === 0) {
-      l = leaf(bx, by, bz);
+      l = this.leaf(bx, by, bz);
+      onLeaf();
     } else {
-      l = { seg: null, roi: null, mito: null, cls: null };
+      l = emptyLevel();
       for (let o = 0; o < 8; o++) {
         const ox = o & 1, oy = (o >> 1) & 1, oz = o >> 2;
-        const child = produce(level - 1, 2 * bx + ox, 2 * by + oy, 2 * bz + oz);
-        for (const k of ['seg', 'roi', 'mito', 'cls'] as const) {
-          const c = child[k];
-          if (!c) continue;
-          const target = (l[k] ??= new Uint32Array(VOX));
-          downresOctant(c, target, ox, oy, oz, B);
-        }
+        downresChildren(l, this.produce(level - 1, 2 * bx + ox, 2 * by + oy, 2 * bz + oz, out, onLeaf), ox, oy, oz);
       }
-      // Octants never written stay zero, which is what an absent child downsamples to.
     }
-    store(level, bx, by, bz, l);
+    this.encodeLevel(out, level, [bx, by, bz], l);
     return l;
-  };
+  }
 
-  const top = Math.ceil(size / (B << MAX_SCALE));
-  for (let z = 0; z < top; z++) for (let y = 0; y < top; y++) for (let x = 0; x < top; x++) produce(MAX_SCALE, x, y, z);
-  return { ...out, coarse, coarseEdge };
+  /** One job: the scale-2 block at (bx, by, bz) and everything below it. */
+  job(bx: number, by: number, bz: number, onLeaf: () => void = () => {}): JobResult {
+    const blocks: StoredBlock[] = [];
+    const level = this.produce(JOB_LEVEL, bx, by, bz, blocks, onLeaf);
+    return { coord: [bx, by, bz], blocks, level };
+  }
+
+  /** The scale-3 block made from its eight scale-2 jobs (in octant order), encoded. */
+  top(coord: [number, number, number], children: Level[]): { blocks: StoredBlock[]; level: Level } {
+    const l = emptyLevel();
+    children.forEach((c, o) => downresChildren(l, c, o & 1, (o >> 1) & 1, o >> 2));
+    const blocks: StoredBlock[] = [];
+    this.encodeLevel(blocks, MAX_SCALE, coord, l);
+    return { blocks, level: l };
+  }
+}
+
+function downresChildren(target: Level, child: Level, ox: number, oy: number, oz: number): void {
+  for (const k of KINDS) {
+    const c = child[k];
+    if (!c) continue;
+    // Octants never written stay zero, which is what an absent child downsamples to.
+    downresOctant(c, (target[k] ??= new Uint32Array(VOX)), ox, oy, oz, B);
+  }
+}
+
+function makeBuild(name: string, labels: BigUint64Array): LabelmapBuild {
+  return { name, labels, scales: Array.from({ length: MAX_SCALE + 1 }, () => new BlockSet()), index: new LabelIndexBuilder() };
+}
+
+/** The job coordinates of each scale-3 block, in the order one thread would visit them. */
+export function jobPlan(size: number): Array<{ top: [number, number, number]; jobs: Array<[number, number, number]> }> {
+  const topEdge = Math.ceil(size / (B << MAX_SCALE));
+  const out: Array<{ top: [number, number, number]; jobs: Array<[number, number, number]> }> = [];
+  for (let z = 0; z < topEdge; z++)
+    for (let y = 0; y < topEdge; y++)
+      for (let x = 0; x < topEdge; x++) {
+        const jobs: Array<[number, number, number]> = [];
+        for (let o = 0; o < 8; o++) jobs.push([2 * x + (o & 1), 2 * y + ((o >> 1) & 1), 2 * z + (o >> 2)]);
+        out.push({ top: [x, y, z], jobs });
+      }
+  return out;
+}
+
+/** Collects job results (given in plan order) into the four labelmap builds and the coarse volume. */
+export class VolumeCollector {
+  readonly out: Omit<VolumeOutputs, 'coarse' | 'coarseEdge'>;
+  readonly coarseEdge: number;
+  readonly coarse: Uint32Array;
+
+  constructor(input: VolumeInputs) {
+    this.out = {
+      segmentation: makeBuild('segmentation', input.svLabels),
+      roiVoxels: makeBuild('segmentation_roi_voxels', input.roiLabels),
+      mito: makeBuild('mito_20190501.24734943', input.mitoLabels),
+      classes: makeBuild('voxel-classes', input.classLabels),
+    };
+    this.coarseEdge = Math.ceil(input.size / (1 << MAX_SCALE));
+    this.coarse = new Uint32Array(this.coarseEdge ** 3);
+  }
+
+  private build(k: Kind): LabelmapBuild {
+    return k === 'seg' ? this.out.segmentation : k === 'roi' ? this.out.roiVoxels : k === 'mito' ? this.out.mito : this.out.classes;
+  }
+
+  add(blocks: StoredBlock[]): void {
+    for (const b of blocks) {
+      const build = this.build(b.kind);
+      build.scales[b.level]!.add(b.coord[0], b.coord[1], b.coord[2], b.gz);
+      if (b.level === 0) build.index.add(b.coord[0], b.coord[1], b.coord[2], b.labels!, b.counts!, b.labels!.length);
+    }
+  }
+
+  /** The scale-3 segmentation block goes into the coarse volume used for meshing. */
+  addCoarse(coord: [number, number, number], seg: Uint32Array | null): void {
+    if (!seg) return;
+    const E = this.coarseEdge;
+    for (let z = 0; z < B; z++) {
+      const cz = coord[2] * B + z;
+      if (cz >= E) break;
+      for (let y = 0; y < B; y++) {
+        const cy = coord[1] * B + y;
+        if (cy >= E) break;
+        const n = Math.min(B, E - coord[0] * B);
+        if (n <= 0) break;
+        const src = (z * B + y) * B;
+        this.coarse.set(seg.subarray(src, src + n), (cz * E + cy) * E + coord[0] * B);
+      }
+    }
+  }
+
+  result(): VolumeOutputs {
+    return { ...this.out, coarse: this.coarse, coarseEdge: this.coarseEdge };
+  }
 }

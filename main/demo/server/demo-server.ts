@@ -154,7 +154,10 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
       res.destroy();
     });
   });
-  server.keepAliveTimeout = 5000;
+  // Go's http.Server keeps idle connections open; Node's 5 s default races clients that reuse a
+  // connection just as it closes (ECONNRESET). Let clients close idle connections instead.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

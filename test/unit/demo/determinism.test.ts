@@ -10,14 +10,14 @@ import { generateDataset } from '../../../main/demo/dataset/generate';
 import { presetParams } from '../../../main/demo/dataset/presets';
 
 describe('generator determinism', () => {
-  it('writes identical files for the same seed and different ones for another seed', () => {
+  it('writes identical files for the same seed, whatever the threads, and different ones for another seed', async () => {
     const base = mkdtempSync(join(tmpdir(), 'dd-demo-det-'));
-    const gen = (seed: number, name: string): string => {
+    const gen = async (seed: number, name: string, threads: number): Promise<string> => {
       const dir = join(base, name);
-      generateDataset(presetParams({ size: 256, seed }), dir);
+      await generateDataset(presetParams({ size: 256, seed }), dir, { threads });
       return dir;
     };
-    const a = gen(7, 'a'), b = gen(7, 'b'), c = gen(8, 'c');
+    const a = await gen(7, 'a', 0), b = await gen(7, 'b', 2), c = await gen(8, 'c', 2);
     const files = readdirSync(a).toSorted();
     expect(readdirSync(b).toSorted()).toEqual(files);
     expect(files).toContain('lm-segmentation.bin');
