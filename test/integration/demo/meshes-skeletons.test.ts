@@ -66,7 +66,7 @@ describe.each([
         if (!hit) throw new Error(`vertex ${i / 3} of ${kv.key} at ${q.join(',')} is not next to body ${body}`);
       }
     }
-  });
+  }, 120_000);
 
   it('skeleton nodes lie in their body, and the header mutation id is the body\'s lastmod', async () => {
     const uuid = v === 0 ? demo.uuids.root : demo.uuids.child;
@@ -84,5 +84,5 @@ describe.each([
         expect(fine(Math.floor(n.x), Math.floor(n.y), Math.floor(n.z))).toBe(body);
       }
     }
-  });
+  }, 120_000);
 });

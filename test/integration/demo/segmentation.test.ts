@@ -134,7 +134,7 @@ describe('scales 0..3', () => {
       }
       prev = cur;
     }
-  });
+  }, 120_000);
 });
 
 describe('payload encodings and block streams', () => {

@@ -133,7 +133,7 @@ describe('the open node and its mutations', () => {
     }
     expect(changedBlocks).toBeGreaterThan(0);
     expect(changedBlocks).toBeLessThan(svRoot.size);
-  });
+  }, 120_000);
 
   it('moves /lastmod, /maxlabel and existence only for the mutated bodies', async () => {
     const [merge, cleave] = muts as [Mutation, Mutation];
