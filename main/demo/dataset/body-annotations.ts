@@ -3,17 +3,21 @@
  * the fields FlyEM tools write (DVID-API.md §11): `bodyid`, `status` (neuclease's status names),
  * `type`, `instance` (type plus a qualifier and side, e.g. `EPG(PB08)_L3`), `class`, `user`,
  * `status_user`, `comment`, `cell body fiber`, `soma_side`. Only the larger bodies carry one, as in
- * real data: every neuron, and orphan fragments from ANNOTATED_ORPHAN_VOXELS up (mostly "Orphan"
- * statuses). About 3 % of neurons use NeuTu's legacy fields (`body ID`, `name`, `naming user`,
- * `status user`), which clients must still read.
+ * real data: every neuron, and the fragments above the dataset's 15th size percentile (mostly
+ * "Orphan" statuses); the smallest fragments have none. About 3 % of neurons use NeuTu's legacy
+ * fields (`body ID`, `name`, `naming user`, `status user`), which clients must still read.
  *
  * bodyid values are written as JSON integers, also above 2^53 (what neuclease does).
  */
 import type { Rng } from './prng';
 import { PROOFREADERS } from './versions';
 
-/** Orphans with at least this many voxels get an annotation. */
-export const ANNOTATED_ORPHAN_VOXELS = 1000;
+/** Fragments with at least this many voxels get an annotation: the 15th percentile of their sizes (≥ 1000). */
+export function annotationThreshold(fragmentVoxels: readonly number[]): number {
+  if (fragmentVoxels.length === 0) return 1000;
+  const sorted = fragmentVoxels.toSorted((a, b) => a - b);
+  return Math.max(1000, sorted[Math.floor(sorted.length * 0.15)]!);
+}
 
 const NEURON_STATUSES: Array<[string, number]> = [
   ['Traced', 45], ['Roughly traced', 20], ['Prelim Roughly traced', 8], ['Leaves', 6], ['Anchor', 5],

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { blocksToSpans } from '../../formats/roi-spans';
-import { editAnnotation, nameNeuron, neuronAnnotation, orphanAnnotation, ANNOTATED_ORPHAN_VOXELS } from './body-annotations';
+import { annotationThreshold, editAnnotation, nameNeuron, neuronAnnotation, orphanAnnotation } from './body-annotations';
 import { instanceDefs } from './instances';
 import { Labeller } from './labeller';
 import { bodyMeshes, roiMesh } from './meshes';
@@ -128,9 +128,11 @@ export async function generateDataset(params: DatasetParams, dir: string, opts: 
     rootAnn.set(body.toString(), enc.encode(json));
   }
   let annotatedOrphans = 0;
+  const neuronSet = new Set(neuronBodies(root));
+  const threshold = annotationThreshold([...rootVox].filter(([b]) => !neuronSet.has(b)).map(([, v]) => v));
   for (const [body, voxels] of rootVox) {
     const key = body.toString();
-    if (rootAnn.has(key) || voxels < ANNOTATED_ORPHAN_VOXELS) continue;
+    if (rootAnn.has(key) || voxels < threshold) continue;
     rootAnn.set(key, enc.encode(orphanAnnotation(ar, body)));
     annotatedOrphans++;
   }
@@ -244,6 +246,7 @@ export async function generateDataset(params: DatasetParams, dir: string, opts: 
       bodiesRoot: rootVox.size,
       annotatedBodies: rootAnn.size,
       annotatedOrphans,
+      annotationThresholdVoxels: threshold,
       blocks: vol.segmentation.scales[0]!.count,
       synapseElements: synapses.kind.length,
       tbars: synapses.kind.reduce((n, k) => n + (k === 0 ? 1 : 0), 0),

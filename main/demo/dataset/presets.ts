@@ -10,7 +10,7 @@
  * synapse elements and ≈120 k annotated bodies, the load the benchmarks of issues 6 and 7 need.
  */
 
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const BLOCK_SIZE = 64;
 export const ROI_BLOCK_SIZE = 32;
 /** Scales 0..MAX_SCALE are stored for every labelmap instance (MaxDownresLevel). */

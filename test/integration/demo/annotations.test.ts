@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoiBlockSet, type RoiSpan } from '../../../main/formats/roi-spans';
 import { parseLabelszCounts, parseLabelszRanking } from '../../../main/formats/labelsz';
+import { decodeKeyValues } from '../../../main/formats/kv-protobuf';
+import { parseJsonLossless } from '../../../main/formats/json-u64';
 import type { DemoServer } from '../../../main/demo/index';
 import { http, json, seg, startSmallDemo } from '../../support/demo';
 import { decodeGz, fetchBlocks, key, volumeReader, type DecodedBlock } from '../../support/demo-blocks';
@@ -23,6 +25,8 @@ let node: string;
 let elements: El[];
 let bodyAt: (x: number, y: number, z: number) => bigint;
 let roiAt: (x: number, y: number, z: number) => bigint;
+/** voxels per body at the child, counted from the decoded blocks */
+const bodyVoxels = new Map<bigint, number>();
 const posKey = (p: readonly number[]): string => p.join(',');
 
 beforeAll(async () => {
@@ -34,7 +38,13 @@ beforeAll(async () => {
     for (const b of await fetchBlocks(demo.url, `/api/node/${node}/${inst}/blocks/${n}_${n}_${n}/0_0_0?compression=blocks`)) m.set(key(b.bx, b.by, b.bz), decodeGz(b));
     return m;
   };
-  bodyAt = volumeReader(await blocks('segmentation'));
+  const seg = await blocks('segmentation');
+  bodyAt = volumeReader(seg);
+  for (const b of seg.values()) {
+    const per = new Uint32Array(b.pal.palette.length);
+    for (const i of b.pal.indices) per[i]!++;
+    b.pal.palette.forEach((l, i) => l !== 0n && bodyVoxels.set(l, (bodyVoxels.get(l) ?? 0) + per[i]!));
+  }
   roiAt = volumeReader(await blocks('segmentation_roi_voxels'));
   const all = await json<Record<string, El[]>>(demo.url, `/api/node/${node}/synapses/all-elements`);
   elements = Object.values(all).flat();
@@ -166,6 +176,29 @@ describe('ROIs', () => {
     const pts = elements.slice(0, 30).map((e) => e.Pos);
     const fb = await json<boolean[]>(demo.url, `/api/node/${demo.uuids.root}/FB/ptquery`, { method: 'POST', body: JSON.stringify(pts) });
     expect(fb).toEqual(pts.map((p) => roiOf(p) === primary.indexOf('FB') + 1));
+  });
+});
+
+describe('body annotations', () => {
+  it('exist for the larger bodies only: every neuron, and fragments above a size the unannotated ones stay below', async () => {
+    const keys = await json<string[]>(demo.url, `/api/node/${node}/segmentation_annotations/keys`);
+    const annotated = new Set(keys.map(BigInt));
+    for (const b of annotated) expect(bodyVoxels.has(b)).toBe(true);
+    for (const b of demo.truth.neuronBodies(1)) expect(annotated.has(b)).toBe(true);
+    const unannotated = [...bodyVoxels.keys()].filter((b) => !annotated.has(b));
+    expect(unannotated.length).toBeGreaterThan(0);
+    const values = decodeKeyValues((await http(demo.url, `/api/node/${node}/segmentation_annotations/keyrangevalues/0/9~`)).body);
+    const orphanSized = values
+      .map((kv) => ({ body: BigInt(kv.key), a: parseJsonLossless(new TextDecoder().decode(kv.value!)) as Record<string, unknown> }))
+      .filter((x) => ['Orphan', 'Unimportant', 'Orphan hotknife', 'Orphan-artifact', 'PRT Orphan', 'RT Orphan', 'Hard to trace', 'Glia'].includes(x.a.status as string));
+    expect(orphanSized.length).toBeGreaterThan(0);
+    const smallestAnnotated = Math.min(...orphanSized.map((x) => bodyVoxels.get(x.body)!));
+    expect(Math.max(...unannotated.map((b) => bodyVoxels.get(b)!))).toBeLessThan(smallestAnnotated);
+    // FlyEM fields, with bodyid equal to the key (as an exact integer, also above 2^53).
+    for (const { body, a } of orphanSized.slice(0, 20)) expect(BigInt(a.bodyid as bigint | number)).toBe(body);
+    const neuron = values.find((kv) => kv.key === String(demo.truth.story.cleaveOrig))!;
+    const ann = parseJsonLossless(new TextDecoder().decode(neuron.value!)) as Record<string, unknown>;
+    expect(Object.keys(ann)).toEqual(expect.arrayContaining(['status', 'user']));
   });
 });
 
