@@ -37,7 +37,14 @@ export async function startApp(config: Omit<AppConfig, 'server'> & { server: Ser
   if (config.server) return { ...createApp(config), demo: null };
   const envPreset = process.env.DVID_DESK_DEMO_PRESET;
   const preset = config.demo?.preset ?? (envPreset === 'small' ? 'small' : 'default');
-  const demo = await startDemoServer({ preset, dataRoot: config.demo?.dataRoot, onProgress: config.demo?.onProgress });
+  let demo: DemoServer;
+  try {
+    demo = await startDemoServer({ preset, dataRoot: config.demo?.dataRoot, onProgress: config.demo?.onProgress });
+  } catch (err) {
+    // The app still opens, unconfigured, and says why.
+    console.error(`The demo dataset could not be started: ${(err as Error).message}`);
+    return { ...createApp({ ...config, server: null }), demo: null };
+  }
   const app = createApp({ ...config, server: { url: demo.url, label: DEMO_LABEL, demo: true } });
   return {
     ...app,

@@ -8,7 +8,7 @@ import type { InstanceDef } from '../dataset/instances';
 import type { AnnotationInstance } from './annotation-store';
 import type { KeyvalueInstance } from './keyvalue-store';
 import { DecodedBlocks, labelmapViews, type LabelmapView } from './labelmap-index';
-import { badRequest } from './errors';
+import { badRequest, goQuote } from './errors';
 
 export interface DvidRequest {
   method: string;
@@ -73,7 +73,7 @@ export function resolveUuid(ds: Dataset, spec: string, path: string): number {
     str = splits[0]!;
     if (str.length === 0) return branchVersion(ds, branch, ds.repo.root, path);
   } else if (splits.length > 2) {
-    throw badRequest(path, `bad UUID specification ${JSON.stringify(spec)}`);
+    throw badRequest(path, `bad UUID specification ${goQuote(spec)}`);
   }
   const matches = uuids.map((u, i) => (u.startsWith(str) ? i : -1)).filter((i) => i >= 0);
   if (matches.length > 1) throw badRequest(path, `more than one UUID matches ${str}`);
@@ -111,11 +111,11 @@ function branchVersion(ds: Dataset, nameSpec: string, uuid: string, path: string
   const branch = name === '' ? 'master' : name!;
   const ancestry = branchAncestry(ds, branch);
   if (back !== undefined && nameSpec.includes('~')) {
-    if (!/^[+-]?\d+$/.test(back)) throw badRequest(path, `can't parse parent ${JSON.stringify(back)} in branch ${JSON.stringify(branch)}`);
+    if (!/^[+-]?\d+$/.test(back)) throw badRequest(path, `can't parse parent ${goQuote(back)} in branch ${goQuote(branch)}`);
     const k = Number(back);
-    if (k >= ancestry.length) throw badRequest(path, `parent ${k} is out of range for branch ${JSON.stringify(branch)}`);
+    if (k >= ancestry.length) throw badRequest(path, `parent ${k} is out of range for branch ${goQuote(branch)}`);
     return ancestry[k]!;
   }
-  if (ancestry.length === 0) throw badRequest(path, `branch ${JSON.stringify(branch)} not found in repo ${JSON.stringify(uuid)}`);
+  if (ancestry.length === 0) throw badRequest(path, `branch ${goQuote(branch)} not found in repo ${goQuote(uuid)}`);
   return ancestry[0]!;
 }

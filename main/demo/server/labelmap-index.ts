@@ -106,7 +106,7 @@ export class LabelmapView {
 /** Decoded blocks, most recently used kept (decoding a 64³ block costs about a millisecond). */
 export class DecodedBlocks {
   private readonly cache = new Map<string, LabelBlockPalette>();
-  constructor(private readonly capacity = 512) {}
+  constructor(private readonly capacity = 128) {}
 
   get(store: LabelmapStore, scale: number, i: number): LabelBlockPalette {
     const key = `${store.name}/${scale}/${i}`;

@@ -21,12 +21,19 @@ function serverInfo(ctx: ServerContext): string {
     Note: `DVID Desk demo server: a synthetic miniature hemibrain (preset ${ctx.ds.params.preset}, ${ctx.ds.params.size}³ voxels, seed ${ctx.ds.params.seed})`,
     'RPC Address': 'localhost:8001',
     'Server time': goTimeString({ ms: Date.now(), ns: 0 }, up),
-    'Server uptime': `${up.toFixed(6)}s`,
+    'Server uptime': goDuration(up),
     'Storage backend': 'basholeveldb',
     'TOML location': '(demo: none)',
   };
   const keys = Object.keys(info).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${keys.map((k) => `${goString(k)}:${goString(info[k]!)}`).join(',')}}`;
+}
+
+/** Go's time.Duration.String() for a positive number of seconds: "1h2m3.5s", "4m0.25s", "12.000001s". */
+function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+  const s = (seconds % 60).toFixed(9).replace(/\.?0+$/, '');
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
 }
 
 const TYPES = ['annotation', 'keyvalue', 'labelmap', 'labelsz', 'roi'];
