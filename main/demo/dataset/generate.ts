@@ -2,8 +2,8 @@
  * Generates a whole dataset from its parameters and writes it into a directory (the cache format of
  * store.ts). Deterministic: the same parameters give the same files, byte for byte.
  *
- * Cost (one core, measured with `dvid-desk demo-server`): small ≈ 10 s, default ≈ 1–2 min,
- * --size 2048 ≈ 10–15 min; see the README of main/demo for the numbers of the current version.
+ * Cost in CPU time (the voxel pass, ≈ 85 % of it, runs on one worker thread per core): small ≈ 15 s,
+ * default ≈ 110 s, --size 2048 ≈ 25 min and 4.6 GB; main/demo/README.md has the measured figures.
  */
 import { createHash } from 'node:crypto';
 import { blocksToSpans } from '../../formats/roi-spans';

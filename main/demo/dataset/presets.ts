@@ -6,8 +6,8 @@
  * fragments (hence annotated bodies), synapses. Only the neuron count of the two named presets is
  * fixed by hand (small ≈ 40, default ≈ 150); for `--size N` it is 150·(N/1024)³.
  *
- * What `--size 2048` gives (measured; see the README of main/demo): 32,768 block positions, ≈1.2 M
- * synapse elements and ≈120 k annotated bodies, the load the benchmarks of issues 6 and 7 need.
+ * What `--size 2048` gives (measured; see main/demo/README.md): 32,768 blocks, 1.16 M synapse
+ * elements and 107 k annotated bodies, the loads the benchmarks need.
  */
 
 export const GENERATOR_VERSION = 2;
