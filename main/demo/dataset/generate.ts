@@ -168,7 +168,11 @@ export async function generateDataset(params: DatasetParams, dir: string, opts: 
   skelChanges.set(`${Bp}_swc`, null);
   t = mark('bodies', t);
 
-  // ROIs: spans, meshes, and the app's roi_data convention.
+  // ROIs: spans and meshes. roi_data carries the app's convention for the ROI hierarchy (real DVIDs
+  // may lack it; the app then shows a flat list): key "roiHierarchy" = neuPrint-style nested
+  // {"name", "children"} from "hemibrain" down, key "primaryRois" = the primary ROI names in
+  // hemibrain-instances.md note-2 order. Next to it, NeuTu's ROI-mesh convention: rois/<name> =
+  // {"->":{"key":<md5>}}, roi_data/<md5> = the mesh, roi_data/<md5>_info = {"format":"ngmesh"}.
   onProgress('ROI meshes');
   const rois = roiLayout.rois.map((r) => ({ name: r.name, primary: r.primary, label: r.label, spans: blocksToSpans(r.blocks) }));
   const smoothKv = new Map<string, Uint8Array>();

@@ -38,9 +38,9 @@ beforeAll(async () => {
     for (const b of await fetchBlocks(demo.url, `/api/node/${node}/${inst}/blocks/${n}_${n}_${n}/0_0_0?compression=blocks`)) m.set(key(b.bx, b.by, b.bz), decodeGz(b));
     return m;
   };
-  const seg = await blocks('segmentation');
-  bodyAt = volumeReader(seg);
-  for (const b of seg.values()) {
+  const segBlocks = await blocks('segmentation');
+  bodyAt = volumeReader(segBlocks);
+  for (const b of segBlocks.values()) {
     const per = new Uint32Array(b.pal.palette.length);
     for (const i of b.pal.indices) per[i]!++;
     b.pal.palette.forEach((l, i) => l !== 0n && bodyVoxels.set(l, (bodyVoxels.get(l) ?? 0) + per[i]!));
