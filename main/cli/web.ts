@@ -4,7 +4,7 @@ import { createApp } from '../app';
 import { startWebBridge } from '../bridge/web';
 import { RENDERER_DIR } from '../locations';
 import { resolveCacheRoot } from '../paths';
-import { parsePort, parseServerUrl, type LaunchOptions } from './options';
+import { parsePort, parseServerUrl, resolveToken, type LaunchOptions } from './options';
 
 
 function openInBrowser(url: string): void {
@@ -22,7 +22,8 @@ function openInBrowser(url: string): void {
 export async function runWeb(opts: LaunchOptions): Promise<number> {
   const port = parsePort(opts.port);
   const server = opts.server ? parseServerUrl(opts.server) : null;
-  const app = createApp({ mode: 'browser', cacheRoot: resolveCacheRoot({ flag: opts.cache }), server });
+  const token = resolveToken(opts.token);
+  const app = createApp({ mode: 'browser', cacheRoot: resolveCacheRoot({ flag: opts.cache }), server, token });
   const bridge = await startWebBridge({ app, rendererDir: RENDERER_DIR, port });
   process.stdout.write(`${bridge.url}\n`);
   console.log(`DVID Desk in browser mode. Cache: ${resolveCacheRoot({ flag: opts.cache })}. Stop with Ctrl+C.`);
