@@ -164,7 +164,7 @@ export class DvidNetworkError extends DvidError {
   /** The system or undici error code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, …). */
   readonly code: string | null;
   constructor(init: DvidErrorInit, code: string | null) {
-    super(init, `network failure${code ? ` (${code})` : ''}`);
+    super(init, `${code !== null && RESET_CODES.has(code) ? 'connection reset by the server' : 'cannot reach the server'}${code ? ` (${code})` : ''}`);
     this.code = code;
   }
 }
