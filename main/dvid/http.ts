@@ -55,6 +55,7 @@ export const DEFAULT_TIMEOUTS: Readonly<DvidTimeouts> = { connectMs: 10_000, hea
 export const DEFAULT_MAX_BODY_BYTES = 64 << 20;
 /** Default bound of a streamed body (block streams, key ranges, tar). */
 export const DEFAULT_MAX_STREAM_BYTES = 16 * 1024 ** 3;
+const EMPTY = new Uint8Array(0);
 /** How much of an error body we read for its text. */
 const ERROR_TEXT_BYTES = 64 << 10;
 /** How much of a stream's end we keep to find an error text appended after a 200 (DVID-API.md §1.3). */
@@ -192,7 +193,8 @@ export class DvidHttp {
   private readonly retryPolicy: RetryPolicy;
   private readonly random: () => number;
   private readonly onRetry: DvidHttpOptions['onRetry'];
-  private readonly agent: Agent;
+  private readonly agents = new Map<number, Agent>();
+  private readonly connections: number;
 
   constructor(opts: DvidHttpOptions) {
     const u = new URL(opts.baseUrl);
@@ -208,12 +210,22 @@ export class DvidHttp {
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     this.random = opts.random ?? Math.random;
     this.onRetry = opts.onRetry;
-    this.agent = new Agent({
-      connect: { timeout: this.timeouts.connectMs },
-      headersTimeout: this.timeouts.headersMs,
-      bodyTimeout: this.timeouts.bodyIdleMs,
-      connections: opts.connections ?? 6,
-    });
+    this.connections = opts.connections ?? 6;
+  }
+
+  /** The connection pool for a connect timeout (undici sets it per pool, not per request). */
+  private agent(connectMs: number): Agent {
+    let a = this.agents.get(connectMs);
+    if (!a) {
+      a = new Agent({
+        connect: { timeout: connectMs },
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyIdleMs,
+        connections: this.connections,
+      });
+      this.agents.set(connectMs, a);
+    }
+    return a;
   }
 
   /** True when a token is configured (the token itself is never exposed). */
@@ -222,7 +234,9 @@ export class DvidHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    const all = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(all.map((a) => a.close()));
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -332,7 +346,17 @@ export class DvidHttp {
         }
         for (const record of out) yield record;
       }
+      // An empty push lets a parser that returned good records before bad bytes report those bytes
+      // (as a framing error, not a truncation), before the end-of-stream steps.
       let last: T[];
+      try {
+        last = parser.push(EMPTY);
+      } catch (err) {
+        if (err instanceof RecordError) throw new DvidBadResponseError(this.init(ex, 200, '', err.message, err.cause));
+        if (!(err instanceof FormatError)) throw err;
+        throw await this.streamFormatFailure(err, ex, null, tail, received, 'push');
+      }
+      for (const record of last) yield record;
       try {
         last = parser.flush?.() ?? [];
       } catch (err) {
@@ -404,7 +428,7 @@ export class DvidHttp {
         headers: ex.headers,
         body: ex.body,
         signal: ex.signal,
-        dispatcher: this.agent,
+        dispatcher: this.agent(ex.timeouts.connectMs),
         headersTimeout: ex.timeouts.headersMs,
         bodyTimeout: ex.timeouts.bodyIdleMs,
         idempotent: ex.idempotent,

@@ -49,6 +49,7 @@ export interface JsonMemberOptions {
 
 export class JsonMemberSplitter {
   private state = S.Start;
+  private failed: FormatError | null = null;
   private container: 'array' | 'object' = 'array';
   private offset = 0;
   private nullPos = 0;
@@ -73,8 +74,23 @@ export class JsonMemberSplitter {
     return this.offset;
   }
 
+  /**
+   * Returns the members this chunk completed. Bad bytes do not lose the members before them: they are
+   * returned, and the error is thrown by the next `push` (an empty one will do) or `finish`.
+   */
   push(chunk: Uint8Array): JsonMember[] {
+    if (this.failed) throw this.failed;
     const out: JsonMember[] = [];
+    try {
+      this.scan(chunk, out);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.failed = err;
+    }
+    return out;
+  }
+
+  private scan(chunk: Uint8Array, out: JsonMember[]): void {
     const base = this.offset;
     let i = 0;
     let valueStart = -1; // start of the current value within this chunk, if it started here
@@ -188,10 +204,10 @@ export class JsonMemberSplitter {
     if (this.state === S.Key && keyStart >= 0) this.keyParts.push(chunk.slice(keyStart));
     if (this.state === S.Value && valueStart >= 0) this.addPart(chunk.slice(valueStart), base + n);
     this.offset = base + n;
-    return out;
   }
 
   finish(): void {
+    if (this.failed) throw this.failed;
     if (this.state !== S.Done) this.fail(this.offset, 'the stream ended before the JSON was complete');
   }
 

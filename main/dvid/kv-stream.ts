@@ -15,6 +15,7 @@ const FORMAT = 'kv-protobuf-stream';
 export class KeyValuesStreamParser {
   // Unconsumed bytes as received (joined only once an entry is complete: a large value arriving in many
   // chunks is copied once, not once per chunk).
+  private failed: FormatError | null = null;
   private parts: Uint8Array[] = [];
   private have = 0;
   private need = 0; // bytes needed before parsing can progress (0: unknown, try now)
@@ -22,7 +23,9 @@ export class KeyValuesStreamParser {
 
   constructor(private readonly maxEntryBytes: number) {}
 
+  /** Entries this chunk completed; bad bytes end the batch there and their error comes with the next call. */
   push(chunk: Uint8Array): KeyValue[] {
+    if (this.failed) throw this.failed;
     this.parts.push(chunk);
     this.have += chunk.length;
     if (this.have < this.need) return [];
@@ -30,6 +33,21 @@ export class KeyValuesStreamParser {
     const out: KeyValue[] = [];
     let pos = 0;
     this.need = 0;
+    try {
+      this.scan(data, out, (p) => (pos = p));
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.failed = err;
+    }
+    const rest = data.subarray(pos);
+    this.parts = rest.length ? [rest.slice()] : [];
+    this.have = rest.length;
+    this.offset += pos;
+    return out;
+  }
+
+  private scan(data: Uint8Array, out: KeyValue[], consumed: (pos: number) => void): void {
+    let pos = 0;
     while (pos < data.length) {
       if (data[pos] !== 0x0a) throw new FormatError(FORMAT, this.offset + pos, `expected field 1 (0x0a), found 0x${data[pos]!.toString(16)}`);
       const len = readVarint(data, pos + 1, this.offset);
@@ -44,15 +62,12 @@ export class KeyValuesStreamParser {
       if (kvs.length !== 1) throw new FormatError(FORMAT, this.offset + pos, `one field decoded to ${kvs.length} entries`);
       out.push(kvs[0]!);
       pos = end;
+      consumed(pos);
     }
-    const rest = data.subarray(pos);
-    this.parts = rest.length ? [rest.slice()] : [];
-    this.have = rest.length;
-    this.offset += pos;
-    return out;
   }
 
   finish(): void {
+    if (this.failed) throw this.failed;
     if (this.have) throw new FormatError(FORMAT, this.offset, `the stream ended inside an entry (${this.have} bytes)`);
   }
 }

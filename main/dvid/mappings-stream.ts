@@ -27,28 +27,37 @@ const FORMAT = 'mappings';
 const MAX_LINE = 64; // two 20-digit numbers, a space and a newline fit easily
 
 export class TextMappingsParser {
+  private failed: FormatError | null = null;
   private carry = '';
   private offset = 0; // absolute offset of the first byte of `carry`
   private readonly decoder = new TextDecoder('latin1');
 
+  /** Pairs of the complete lines; a bad line ends the batch there and its error comes with the next call. */
   push(chunk: Uint8Array): MappingBatch[] {
+    if (this.failed) throw this.failed;
     const text = this.carry + this.decoder.decode(chunk);
     let lineStart = 0;
     const svs: bigint[] = [];
     const bodies: bigint[] = [];
-    for (;;) {
-      const nl = text.indexOf('\n', lineStart);
-      if (nl < 0) break;
-      this.parseLine(text, lineStart, nl, svs, bodies);
-      lineStart = nl + 1;
+    try {
+      for (;;) {
+        const nl = text.indexOf('\n', lineStart);
+        if (nl < 0) break;
+        this.parseLine(text, lineStart, nl, svs, bodies);
+        lineStart = nl + 1;
+      }
+      if (text.length - lineStart > MAX_LINE) throw new FormatError(FORMAT, this.offset + lineStart, 'line too long for a mapping');
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.failed = err;
     }
     this.carry = text.slice(lineStart);
-    if (this.carry.length > MAX_LINE) throw new FormatError(FORMAT, this.offset + lineStart, 'line too long for a mapping');
     this.offset += lineStart;
     return svs.length ? [{ supervoxels: BigUint64Array.from(svs), bodies: BigUint64Array.from(bodies) }] : [];
   }
 
   finish(): void {
+    if (this.failed) throw this.failed;
     if (this.carry.length) throw new FormatError(FORMAT, this.offset, 'the stream ended inside a line');
   }
 

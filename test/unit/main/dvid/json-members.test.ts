@@ -66,23 +66,17 @@ describe('JsonMemberSplitter', () => {
     );
   });
 
-  it('fails at the first byte after the JSON: where DVID error text begins', () => {
+  it('returns the members before bad bytes, then fails at the first bad byte: where DVID error text begins', () => {
     const json = '[{"a":1},{"b":2}]';
     const text = 'unable to finish (/api/node/x/seg/mutations).\n';
     const p = new JsonMemberSplitter({ maxMemberBytes: 1000 });
-    let caught: unknown;
-    const got: JsonMember[] = [];
-    try {
-      got.push(...p.push(enc(json + text)));
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(FormatError);
-    expect((caught as FormatError).offset).toBe(json.length);
-    // Error text in place of a separator: the offset is where the text starts.
+    expect(p.push(enc(json + text)).map((m) => m.text)).toEqual(['{"a":1}', '{"b":2}']);
+    expect(() => p.push(new Uint8Array(0))).toThrow(expect.objectContaining({ offset: json.length }));
+    expect(() => p.finish()).toThrow(FormatError);
+    // Error text in place of a separator, in the same chunk as a complete member.
     const q = new JsonMemberSplitter({ maxMemberBytes: 1000 });
-    expect(q.push(enc('[{"a":1}'))).toHaveLength(1);
-    expect(() => q.push(enc(text))).toThrow(expect.objectContaining({ offset: 8 }));
+    expect(q.push(enc(`[{"a":1}${text}`))).toHaveLength(1);
+    expect(() => q.finish()).toThrow(expect.objectContaining({ offset: 8 }));
   });
 
   it('reports a stream that ends inside the JSON at finish, not before', () => {
@@ -93,10 +87,9 @@ describe('JsonMemberSplitter', () => {
 
   it('bounds one member instead of growing without limit', () => {
     const p = new JsonMemberSplitter({ maxMemberBytes: 100 });
-    expect(() => {
-      p.push(enc(`["${'x'.repeat(60)}`));
-      p.push(enc(`${'y'.repeat(60)}"]`));
-    }).toThrow(/exceeds 100 bytes/);
+    p.push(enc(`["${'x'.repeat(60)}`));
+    p.push(enc(`${'y'.repeat(60)}"]`));
+    expect(() => p.finish()).toThrow(/exceeds 100 bytes/);
   });
 
   it('rejects malformed structure with the offset of the bad byte', () => {
