@@ -286,6 +286,7 @@ export class DvidHttp {
     try {
       return decode(bytes);
     } catch (err) {
+      if (err instanceof ShapeError) throw new DvidBadResponseError(this.init(ex, 200, '', err.message, err));
       if (!(err instanceof FormatError)) throw err;
       throw this.unparsable(ex, bytes, err.message, 200, err);
     }

@@ -9,7 +9,7 @@
  *   `/lastmod`, `/sparsevol-coarse`, …) throw DvidNotFoundError.
  */
 import { BlockStreamParser, type BlockCompression, type BlockRecord } from '../formats/block-stream';
-import { parseJsonLossless, stringifyU64Array } from '../formats/json-u64';
+import { parseJsonLossless, parseU64Array, stringifyU64Array } from '../formats/json-u64';
 import { decodeSparsevol, type SparsevolRun } from '../formats/sparsevol';
 import { mapParser, type CallOptions, type DvidHttp } from './http';
 import { JsonMemberSplitter } from './json-members';
@@ -71,6 +71,7 @@ export interface MutationRecord {
 }
 
 const JSON_BODY = 'application/json';
+const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
 function labelQuery(o: { supervoxels?: boolean; scale?: number }): QueryParams {
   if (o.scale !== undefined && (!Number.isInteger(o.scale) || o.scale < 0)) throw new DvidArgumentError(`scale ${o.scale} is not a level`);
@@ -124,17 +125,17 @@ export class Labelmap {
   async labels(points: readonly Point[], opts: LabelOptions = {}): Promise<bigint[]> {
     if (points.length === 0) return [];
     for (const p of points) coordString(p); // integers only
-    return this.http.parsed(
+    return this.http.decoded(
       { method: 'GET', path: this.path('labels'), query: labelQuery(opts), body: JSON.stringify(points), bodyType: JSON_BODY, expect: 'json' },
       opts,
-      (raw) => sameCount(u64Array(raw, 'labels'), points.length),
+      (bytes) => sameCount(parseU64Array(utf8(bytes)), points.length),
     );
   }
 
   /** GET /mapping with `[sv,…]` in the body: the body of each supervoxel, 0 when it does not exist (or was split away). */
   async mapping(supervoxels: readonly bigint[], opts: CallOptions & { nolookup?: boolean } = {}): Promise<bigint[]> {
     if (supervoxels.length === 0) return [];
-    return this.http.parsed(
+    return this.http.decoded(
       {
         method: 'GET',
         path: this.path('mapping'),
@@ -144,7 +145,7 @@ export class Labelmap {
         expect: 'json',
       },
       opts,
-      (raw) => sameCount(u64Array(raw, 'mapping'), supervoxels.length),
+      (bytes) => sameCount(parseU64Array(utf8(bytes)), supervoxels.length),
     );
   }
 
@@ -164,8 +165,8 @@ export class Labelmap {
 
   /** GET /supervoxels/{body}: the body's supervoxels (any order). Unknown body: DvidNotFoundError. */
   supervoxels(body: bigint, opts: CallOptions = {}): Promise<bigint[]> {
-    return this.http.parsed({ method: 'GET', path: this.path('supervoxels', u64String(body)), expect: 'json' }, opts, (raw) =>
-      u64Array(raw, 'supervoxels'),
+    return this.http.decoded({ method: 'GET', path: this.path('supervoxels', u64String(body)), expect: 'json' }, opts, (bytes) =>
+      parseU64Array(utf8(bytes)),
     );
   }
 
