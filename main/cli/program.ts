@@ -1,6 +1,7 @@
 /** The `dvid-desk` command line: one subcommand per job; each returns its exit status. */
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
+import { runInspect, type InspectOptions } from './inspect';
 import { UsageError, type LaunchOptions } from './options';
 import { runStart } from './start';
 import { runWeb } from './web';
@@ -32,6 +33,15 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--no-open', 'do not open a browser')
     .action(async (opts: LaunchOptions) => {
       status = await runWeb(opts);
+    });
+
+  program
+    .command('inspect')
+    .description('print one JSON line of facts per file (SWC, ngmesh, OBJ, PLY, Draco, sparsevol, tar); failures go to stderr, exit 1')
+    .argument('<file...>', 'files to inspect')
+    .option('--as <format>', 'read every file as this format instead of guessing from extension and content')
+    .action(async (files: string[], opts: InspectOptions) => {
+      status = await runInspect(files, opts);
     });
 
   try {

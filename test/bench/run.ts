@@ -12,7 +12,7 @@ const dir = import.meta.dirname;
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+  .toSorted();
 
 if (files.length === 0) {
   console.error(`no benchmark matches ${filters.join(', ') || '(none found)'}`);
