@@ -1,6 +1,7 @@
 /** The `dvid-desk` command line: one subcommand per job; each returns its exit status. */
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
+import { runDecodeBlock, runEncodeBlock, type EncodeBlockOptions } from './blocks';
 import { runInspect, type InspectOptions } from './inspect';
 import { UsageError, type LaunchOptions } from './options';
 import { runStart } from './start';
@@ -36,8 +37,28 @@ export async function runCli(argv: string[]): Promise<number> {
     });
 
   program
+    .command('decode-block')
+    .description('write the raw voxels (uint64 little-endian, ZYX) of a DVID label block file (gzipped or not)')
+    .argument('<in>', 'DVID compressed label Block (.dvidblk), or its gzip as /blocks?compression=blocks sends it')
+    .argument('<out>', 'where to write the voxels')
+    .action(async (inPath: string, outPath: string) => {
+      status = await runDecodeBlock(inPath, outPath);
+    });
+
+  program
+    .command('encode-block')
+    .description('write the canonical DVID label block encoding of raw voxels (uint64 little-endian, ZYX; gzipped or not)')
+    .argument('<in>', 'raw voxels')
+    .argument('<out>', 'where to write the block')
+    .option('--shape <x,y,z>', 'block size in voxels, e.g. 64,64,64')
+    .option('--gzip', 'gzip the block, as a /blocks?compression=blocks payload')
+    .action(async (inPath: string, outPath: string, opts: EncodeBlockOptions) => {
+      status = await runEncodeBlock(inPath, outPath, opts);
+    });
+
+  program
     .command('inspect')
-    .description('print one JSON line of facts per file (SWC, ngmesh, OBJ, PLY, Draco, sparsevol, tar); failures go to stderr, exit 1')
+    .description('print one JSON line of facts per file (SWC, ngmesh, OBJ, PLY, Draco, sparsevol, tar, label block, block stream); failures go to stderr, exit 1')
     .argument('<file...>', 'files to inspect')
     .option('--as <format>', 'read every file as this format instead of guessing from extension and content')
     .action(async (files: string[], opts: InspectOptions) => {

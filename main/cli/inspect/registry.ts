@@ -3,8 +3,10 @@
  * first, text formats next, structural guesses (sparsevol, ngmesh) last; insert new binary formats
  * (label blocks, block streams) before the structural ones.
  */
+import { blockStreamInspector } from './block-stream';
 import { dracoInspector } from './draco';
 import type { Inspector } from './inspector';
+import { labelBlockInspector } from './label-block';
 import { ngmeshInspector } from './ngmesh';
 import { objInspector } from './obj';
 import { plyInspector } from './ply';
@@ -18,6 +20,8 @@ export const inspectors: Inspector[] = [
   tarInspector,
   objInspector,
   swcInspector,
+  labelBlockInspector,
+  blockStreamInspector,
   sparsevolInspector,
   ngmeshInspector,
 ];
