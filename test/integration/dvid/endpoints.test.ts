@@ -56,7 +56,10 @@ describe('labelmap', () => {
     expect(i).toBeGreaterThanOrEqual(0);
     const point = [first.x * 64 + (i % 64), first.y * 64 + (Math.floor(i / 64) % 64), first.z * 64 + Math.floor(i / 4096)] as const;
     expect(await seg.label(point)).toBe(body);
+    const since = logMark(fx.demo);
     expect(await seg.labels([point, point])).toEqual([body, body]);
+    // The points went as the body of a GET (fetch could not send that).
+    expect(requestsSince(fx.demo, since, '/segmentation/labels')).toMatchObject([{ method: 'GET', requestBytes: JSON.stringify([point, point]).length }]);
     const svAt = await seg.label(point, { supervoxels: true });
     expect(svs).toContain(svAt);
     expect(await seg.hasSparsevol(body)).toBe(true);
