@@ -5,13 +5,18 @@
 import { version as appVersion } from '../package.json';
 import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodResult, ServerInfo, ServerRef } from '../preload/api';
 import { startDemoServer, type DemoServer } from './demo/index';
-import { getJson } from './dvid/http';
+import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
 
 export interface AppConfig {
   mode: AppMode;
   cacheRoot: string;
   server: ServerRef | null;
+  /**
+   * Bearer token for the server (`--token` / DVID_TOKEN). Kept out of ServerRef on purpose: ServerRef
+   * crosses to the renderer (appInfo); the token never does, and is never logged.
+   */
+  token?: string | null;
   /** How often the connection is re-checked in the background (ms); 0 disables polling. */
   pollMs?: number;
   electronVersion?: string | null;
@@ -43,9 +48,10 @@ export async function startApp(config: Omit<AppConfig, 'server'> & { server: Ser
   } catch (err) {
     // The app still opens, unconfigured, and says why.
     console.error(`The demo dataset could not be started: ${(err as Error).message}`);
-    return { ...createApp({ ...config, server: null }), demo: null };
+    return { ...createApp({ ...config, server: null, token: null }), demo: null };
   }
-  const app = createApp({ ...config, server: { url: demo.url, label: DEMO_LABEL, demo: true } });
+  // The user's DVID_TOKEN belongs to their server, never to the demo.
+  const app = createApp({ ...config, token: null, server: { url: demo.url, label: DEMO_LABEL, demo: true } });
   return {
     ...app,
     demo,
@@ -74,6 +80,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
     error: null,
   };
   let inflight: Promise<ConnectionStatus> | null = null;
+  const dvid = config.server ? new DvidClient({ baseUrl: config.server.url, token: config.token ?? null }) : null;
 
   function setConnection(next: ConnectionStatus): ConnectionStatus {
     connection = next;
@@ -82,8 +89,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
   }
 
   async function fetchServerInfo(): Promise<ServerInfo> {
-    if (!config.server) throw new Error('no DVID server is configured (use --server URL)');
-    return getJson<ServerInfo>(config.server.url, '/api/server/info', { timeoutMs: 5_000 });
+    if (!dvid) throw new Error('no DVID server is configured (use --server URL)');
+    return dvid.repos.serverInfo({ timeouts: { connectMs: 5_000, headersMs: 5_000, bodyIdleMs: 5_000 }, maxBytes: 1 << 20 });
   }
 
   function checkConnection(): Promise<ConnectionStatus> {
@@ -144,6 +151,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
     async close() {
       if (timer) clearInterval(timer);
       await inflight?.catch(() => undefined);
+      await dvid?.close();
     },
   };
 }

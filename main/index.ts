@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startApp } from './app';
 import { bindIpc } from './bridge/ipc';
-import { parseServerUrl } from './cli/options';
+import { parseServerUrl, resolveToken } from './cli/options';
 import { PRELOAD_FILE as PRELOAD, RENDERER_DIR } from './locations';
 import { resolveCacheRoot } from './paths';
 import {
@@ -24,7 +24,7 @@ import {
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
-  options: { cache: { type: 'string' }, server: { type: 'string' } },
+  options: { cache: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' } },
   strict: false,
 });
 
@@ -82,6 +82,7 @@ void app.whenReady().then(async () => {
     mode: 'electron',
     cacheRoot: resolveCacheRoot({ flag: typeof flags.cache === 'string' ? flags.cache : undefined }),
     server,
+    token: resolveToken(typeof flags.token === 'string' ? flags.token : undefined),
     electronVersion: process.versions.electron ?? null,
   });
   bindIpc({

@@ -11,7 +11,8 @@ import { runWeb } from './web';
 function launchOptions(cmd: Command): Command {
   return cmd
     .option('--cache <dir>', 'cache root (default: the per-user app data folder, or $DVID_DESK_HOME)')
-    .option('--server <url>', 'the DVID server to use, e.g. http://localhost:8000');
+    .option('--server <url>', 'the DVID server to use, e.g. http://localhost:8000')
+    .option('--token <token>', 'bearer token for servers that need authentication (default: $DVID_TOKEN; prefer the variable, arguments show in ps)');
 }
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { startApp } from '../app';
 import { startWebBridge } from '../bridge/web';
 import { RENDERER_DIR } from '../locations';
 import { resolveCacheRoot } from '../paths';
-import { parsePort, parseServerUrl, type LaunchOptions } from './options';
+import { parsePort, parseServerUrl, resolveToken, type LaunchOptions } from './options';
 
 
 function openInBrowser(url: string): void {
@@ -27,6 +27,7 @@ export async function runWeb(opts: LaunchOptions): Promise<number> {
     mode: 'browser',
     cacheRoot: resolveCacheRoot({ flag: opts.cache }),
     server,
+    token: resolveToken(opts.token),
     demo: {
       onProgress: (stage, f) => {
         const line = `No --server given: preparing the demo dataset (first run only): ${stage}${f !== undefined ? ` ${Math.round(f * 100)}%` : ''}`;
