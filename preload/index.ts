@@ -41,6 +41,15 @@ const api = {
   roiConnectivity: method('roiConnectivity'),
   body: method('body'),
   partners: method('partners'),
+  // Datasets (issue 8)
+  recentServers: method('recentServers'),
+  connect: method('connect'),
+  useDemo: method('useDemo'),
+  repos: method('repos'),
+  selectNode: method('selectNode'),
+  activeNode: method('activeNode'),
+  instances: method('instances'),
+  cacheInfo: method('cacheInfo'),
   on<E extends EventName>(event: E, listener: (payload: DvidDeskEvents[E]) => void) {
     if (!knownEvents.has(event)) throw new Error(`unknown event "${String(event)}"`);
     const channel = ipcEventChannel(event);

@@ -1,6 +1,8 @@
 /** The views that exist. Hash history: works the same under app:// (Electron) and in browser mode. */
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import ConnectView from './views/ConnectView.vue';
+import NeuronsView from './views/NeuronsView.vue';
+
 
 export interface NavEntry {
   path: string;
@@ -10,6 +12,8 @@ export interface NavEntry {
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/connect' },
   { path: '/connect', component: ConnectView, meta: { label: 'Connect & Sync' } },
+  { path: '/neurons', component: NeuronsView, meta: { label: 'Neurons' } },
+  { path: '/rois', component: () => import('./views/RoisView.vue'), meta: { label: 'ROIs' } },
 ];
 
 export const navEntries: NavEntry[] = routes.filter((r) => r.meta?.label).map((r) => ({ path: r.path, label: String(r.meta!.label) }));
