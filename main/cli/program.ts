@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { runDecodeBlock, runEncodeBlock, type EncodeBlockOptions } from './blocks';
+import { runDemoServer, type DemoServerCliOptions } from './demo-server';
 import { runInspect, type InspectOptions } from './inspect';
 import { UsageError, type LaunchOptions } from './options';
 import { runRebuildCache, type RebuildOptions } from './rebuild-cache';
@@ -13,7 +14,8 @@ import { runWeb } from './web';
 function launchOptions(cmd: Command): Command {
   return cmd
     .option('--cache <dir>', 'cache root (default: the per-user app data folder, or $DVID_DESK_HOME)')
-    .option('--server <url>', 'the DVID server to use, e.g. http://localhost:8000');
+    .option('--server <url>', 'the DVID server to use, e.g. http://localhost:8000')
+    .option('--token <token>', 'bearer token for servers that need authentication (default: $DVID_TOKEN; prefer the variable, arguments show in ps)');
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -65,6 +67,19 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--as <format>', 'read every file as this format instead of guessing from extension and content')
     .action(async (files: string[], opts: InspectOptions) => {
       status = await runInspect(files, opts);
+    });
+
+  program
+    .command('demo-server')
+    .description('serve the embedded demo DVID (a seeded mini-hemibrain) on 127.0.0.1; prints its URL first')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--seed <n>', 'generator seed (default: 20200120)')
+    .option('--size <n>', 'volume edge in voxels for benchmarks, a multiple of 64 (e.g. 2048)')
+    .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
+    .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
+    .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
+    .action(async (opts: DemoServerCliOptions) => {
+      status = await runDemoServer(opts);
     });
 
   program
