@@ -7,6 +7,7 @@ import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodR
 import { startDemoServer, type DemoServer } from './demo/index';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
+import { SyncService } from './sync/service';
 
 export interface AppConfig {
   mode: AppMode;
@@ -118,6 +119,13 @@ export function createApp(config: AppConfig): DvidDeskApp {
     return inflight;
   }
 
+  const sync = new SyncService({
+    cacheRoot: config.cacheRoot,
+    server: config.server,
+    token: config.token ?? null,
+    onProgress: (p) => events.emit('syncProgress', p),
+  });
+
   const pollMs = config.pollMs ?? 30_000;
   const timer = config.server && pollMs > 0 ? setInterval(() => void checkConnection(), pollMs) : null;
   timer?.unref();
@@ -143,6 +151,12 @@ export function createApp(config: AppConfig): DvidDeskApp {
       void checkConnection();
       return info;
     },
+    syncPlan: (arg) => sync.plan(arg),
+    syncStart: (arg) => sync.start(arg),
+    syncPause: (arg) => sync.pause(arg),
+    syncResume: (arg) => sync.resume(arg),
+    syncCancel: (arg) => sync.cancel(arg),
+    syncStatus: (arg) => sync.status(arg),
   };
 
   return {
@@ -152,6 +166,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
       if (timer) clearInterval(timer);
       await inflight?.catch(() => undefined);
       await dvid?.close();
+      await sync.close();
     },
   };
 }

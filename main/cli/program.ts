@@ -8,6 +8,7 @@ import { UsageError, type LaunchOptions } from './options';
 import { runRebuildCache, type RebuildOptions } from './rebuild-cache';
 import { runStart } from './start';
 import { runStatus, type StatusOptions } from './status';
+import { runSync, type SyncOptions } from './sync';
 import { runVerify, type VerifyOptions } from './verify';
 import { runWeb } from './web';
 
@@ -80,6 +81,27 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
     .action(async (opts: DemoServerCliOptions) => {
       status = await runDemoServer(opts);
+    });
+
+  program
+    .command('sync')
+    .description('copy chosen instances of a DVID node into the cache (plans first; resumes an unfinished sync of the same plan)')
+    .requiredOption('--server <url>', 'the DVID server, e.g. http://localhost:8000')
+    .option('--node <uuid[:branch]>', 'the node: full UUID, unique prefix, or UUID:branch (the branch leaf)')
+    .option(
+      '--instance <name[=scope]>',
+      'an instance to sync and its scope: all | roi:EB,FB | bbox:x0,y0,z0-x1,y1,z1 | bodies:1,2 | bodies:@file | keys:A..B | top:N, labelmaps also ;scales=0-3 (repeatable; default: every instance, scope all)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--plan <file.json>', 'instances and scopes from a file: {"node": …, "instances": [{"name": …, "scope": …}]}')
+    .option('--max-bytes <n>', 'refuse plans estimated above this (default 4GiB; suffixes K, M, G, T)')
+    .option('--cache <dir>', 'cache root (default: the per-user app data folder, or $DVID_DESK_HOME)')
+    .option('--token <jwt>', 'bearer token for servers that require one (or $DVID_TOKEN)')
+    .option('--concurrency <n>', 'requests in flight at once (default 4)')
+    .option('--dry-run', 'print the plan and stop')
+    .option('--block-compression <form>', 'labelmap block payloads: blocks (default: gzipped DVID blocks) or lz4 (raw voxels, ~10× larger on the wire)')
+    .action(async (opts: SyncOptions) => {
+      status = await runSync(opts);
     });
 
   program
