@@ -253,16 +253,16 @@ async function planLabelmap(p: Planner, name: string, scope: Scope): Promise<Pla
     default:
       throw invalid(name, 'labelmap', scope, 'all, roi:…, bbox:… or bodies:… (with ;scales=…)');
   }
+  let mapBytes = 0;
   if (units > 0) {
-    const mapBytes = Math.round((units / scales.length) * BYTES_PER_MAPPED_BLOCK);
+    mapBytes = Math.round((units / scales.length) * BYTES_PER_MAPPED_BLOCK);
+    p.add(mapBytes);
     items.push({ spec: { kind: 'mapping' }, units: 0, bytes: mapBytes });
   }
-  void bytes;
+  // Over the limit the items are not kept (the plan is refused), but the estimate stays whole.
   const out = planned(name, 'labelmap', scope, p.overLimit ? [] : items, notes);
-  if (p.overLimit) {
-    out.units = units;
-    out.bytes = bytes;
-  }
+  out.units = units;
+  out.bytes = bytes + mapBytes;
   return out;
 }
 
@@ -292,6 +292,7 @@ async function planAnnotation(p: Planner, name: string, scope: Scope): Promise<P
   const items: PlannedItem[] = [];
   const notes: string[] = [];
   let estElements = 0;
+  let estBytes = 0;
   const addTiles = (blockBox: Box, filter: ElementFilter, only?: ReadonlySet<string>) => {
     const tile = elementTile(boxVolume(blockBox));
     for (const t of tiles(blockBox, tile)) {
@@ -303,6 +304,7 @@ async function planAnnotation(p: Planner, name: string, scope: Scope): Promise<P
       }
       const bytes = n * BYTES_PER_ANNOTATION_BLOCK;
       estElements += n * ELEMENTS_PER_ANNOTATION_BLOCK;
+      estBytes += bytes;
       p.add(bytes);
       if (!p.overLimit) items.push({ spec: { kind: 'elements', box: t, blockSize: bs, filter }, units: n * ELEMENTS_PER_ANNOTATION_BLOCK, bytes });
     }
@@ -335,6 +337,7 @@ async function planAnnotation(p: Planner, name: string, scope: Scope): Promise<P
       for (const c of chunk(region.bodies, BODY_BATCH)) {
         const bytes = c.length * 500 * 200;
         estElements += c.length * 500;
+        estBytes += bytes;
         p.add(bytes);
         if (!p.overLimit) items.push({ spec: { kind: 'element-bodies', bodies: c.map(String), blockSize: bs }, units: c.length * 500, bytes });
       }
@@ -344,13 +347,20 @@ async function planAnnotation(p: Planner, name: string, scope: Scope): Promise<P
     default:
       throw invalid(name, 'annotation', scope, 'all, roi:…, bbox:… or bodies:…');
   }
-  if (lm && items.length) {
-    items.push({ spec: { kind: 'element-svs', labelmap: lm.name }, units: 0, bytes: estElements * BYTES_PER_ELEMENT_SV });
+  if (lm && estElements > 0) {
+    const svBytes = estElements * BYTES_PER_ELEMENT_SV;
+    estBytes += svBytes;
+    p.add(svBytes);
+    if (!p.overLimit) items.push({ spec: { kind: 'element-svs', labelmap: lm.name }, units: 0, bytes: svBytes });
   } else if (!lm) {
     notes.push('no labelmap is synced to it: elements are stored without their supervoxel');
   }
   if (region.kind !== 'bodies') notes.push('element counts are unknown before download; bytes assume ~4 KiB per 64³ block');
-  return planned(name, 'annotation', scope, items, notes);
+  // Over the limit the items are not kept (the plan is refused), but the estimate stays whole.
+  const out = planned(name, 'annotation', scope, p.overLimit ? [] : items, notes);
+  out.units = estElements;
+  out.bytes = estBytes;
+  return out;
 }
 
 async function planKeyvalue(p: Planner, name: string, type: string, scope: Scope): Promise<PlannedInstance> {
