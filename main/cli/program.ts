@@ -90,7 +90,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--node <uuid[:branch]>', 'the node: full UUID, unique prefix, or UUID:branch (the branch leaf)')
     .option(
       '--instance <name[=scope]>',
-      'an instance to sync and its scope: all | roi:EB,FB | bbox:x0,y0,z0-x1,y1,z1 | bodies:1,2 | bodies:@file | keys:A..B | top:N, labelmaps also ;scales=0-3 (repeatable; default: every instance, scope all)',
+      'an instance to sync and its scope: all | roi:EB,FB | bbox:x0,y0,z0-x1,y1,z1 | bodies:1,2 | bodies:@file | keys:A..B | top:N, labelmaps also ;scales=0-3 and ;labels=bodies (repeatable; default: every instance, scope all)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--plan <file.json>', 'instances and scopes from a file: {"node": …, "instances": [{"name": …, "scope": …}]}')

@@ -190,12 +190,13 @@ async function planLabelmap(p: Planner, name: string, scope: Scope): Promise<Pla
   let bytes = 0;
   const extent = extentBox(ext);
   const lz4 = p.input.blockCompression === 'lz4' ? { compression: 'lz4' as const } : {};
+  const supervoxels = !scope.bodyLabels;
   const addCoordItems = (scale: number, coords: Array<[number, number, number]>) => {
     units += coords.length;
     bytes += coords.length * BYTES_PER_BLOCK;
     p.add(coords.length * BYTES_PER_BLOCK);
     if (p.overLimit) return;
-    for (const c of chunk(coords, BLOCK_BATCH)) items.push({ spec: { kind: 'blocks', scale, supervoxels: true, coords: c, ...lz4 }, units: c.length, bytes: c.length * BYTES_PER_BLOCK });
+    for (const c of chunk(coords, BLOCK_BATCH)) items.push({ spec: { kind: 'blocks', scale, supervoxels, coords: c, ...lz4 }, units: c.length, bytes: c.length * BYTES_PER_BLOCK });
   };
   const addBoxItems = (scale: number, box: Box) => {
     const n = boxVolume(box);
@@ -205,7 +206,7 @@ async function planLabelmap(p: Planner, name: string, scope: Scope): Promise<Pla
     if (p.overLimit) return;
     for (const t of tiles(box, BLOCK_TILE)) {
       const k = boxVolume(t);
-      items.push({ spec: { kind: 'blocks', scale, supervoxels: true, box: t, ...lz4 }, units: k, bytes: k * BYTES_PER_BLOCK });
+      items.push({ spec: { kind: 'blocks', scale, supervoxels, box: t, ...lz4 }, units: k, bytes: k * BYTES_PER_BLOCK });
     }
   };
   switch (region.kind) {
@@ -254,7 +255,7 @@ async function planLabelmap(p: Planner, name: string, scope: Scope): Promise<Pla
       throw invalid(name, 'labelmap', scope, 'all, roi:…, bbox:… or bodies:… (with ;scales=…)');
   }
   let mapBytes = 0;
-  if (units > 0) {
+  if (units > 0 && supervoxels) {
     mapBytes = Math.round((units / scales.length) * BYTES_PER_MAPPED_BLOCK);
     p.add(mapBytes);
     items.push({ spec: { kind: 'mapping' }, units: 0, bytes: mapBytes });
@@ -469,7 +470,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   for (const { name, scope } of scopes) {
     const inst = resolved.repo.instances.get(name)!;
     const type = inst.type === 'other' ? inst.base.typeName : inst.type;
-    if (scope.scales && type !== 'labelmap') throw new PlanError(`${name} (${type}): ;scales= applies to labelmaps only`);
+    if ((scope.scales || scope.bodyLabels) && type !== 'labelmap') throw new PlanError(`${name} (${type}): ;scales= and ;labels= apply to labelmaps only`);
     switch (type) {
       case 'labelmap':
         instances.push(await planLabelmap(p, name, scope));

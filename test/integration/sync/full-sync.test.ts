@@ -16,6 +16,7 @@ import { cacheDirFor } from '../../../main/paths';
 import { unpackSpans } from '../../../main/cache/region-stores';
 import { unpackLabelCounts } from '../../../main/workers/tasks/label-counts';
 import { verifyCache } from '../../../main/cache/verify';
+import { parseInstanceArg } from '../../../main/sync/scope';
 import { runSync, startDemo, tempRoot, type SyncRun } from '../../support/sync-harness';
 
 const cleanups: Array<() => void> = [];
@@ -198,5 +199,42 @@ describe('a full sync of the demo root node', () => {
     expect(again.outcome!.state).toBe('done');
     const asked = demo.log.entries.slice(before).map((e) => e.path);
     expect(asked.filter((p) => /\/(blocks|specificblocks|keyvalues|mapping|labels|top|threshold)\b/.test(p)).map((p) => p.slice(0, 120))).toEqual([]);
+  });
+});
+
+describe('body-labelled blocks (;labels=bodies)', () => {
+  it('stores the blocks the server maps to bodies, with histograms of body ids, and no mapping', async () => {
+    const r = tempRoot(cleanups);
+    const scopes = [parseInstanceArg('segmentation=bbox:0,0,0-128,128,128;labels=bodies')];
+    const out = await runSync(demo, r, demo.uuids.root, scopes);
+    expect(out.outcome!.state).toBe('done');
+    const c = Cache.open(cacheDirFor(r, { url: demo.url }, demo.repoRoot), { readonly: true });
+    try {
+      const node = c.repo.node(demo.uuids.root)!.id;
+      const seg = c.repo.instance('segmentation')!.id;
+      expect(c.svMap.count(seg, node)).toBe(0);
+      const d = ds();
+      const bodyOfSv = new Map<bigint, bigint>();
+      for (let i = 1; i < d.svIds.length; i++) bodyOfSv.set(d.svIds[i]!, d.mappings[0][i]!);
+      const store = d.labelmaps.segmentation!.scales[0]!;
+      let checked = 0;
+      expect([...c.blocks.iterate({ instanceId: seg, nodeId: node, scale: 0, supervoxels: true })]).toEqual([]);
+      for (const b of c.blocks.iterate({ instanceId: seg, nodeId: node, scale: 0, supervoxels: false })) {
+        const i = store.find(b.coord[0], b.coord[1], b.coord[2]);
+        const p = decodeLabelBlockToPalette(gunzipSync(store.payload(i)));
+        const truth = new Map<bigint, number>();
+        for (const k of p.indices) {
+          const body = p.palette[k] === 0n ? 0n : (bodyOfSv.get(p.palette[k]!) ?? p.palette[k]!);
+          truth.set(body, (truth.get(body) ?? 0) + 1);
+        }
+        const content = c.db.db.prepare('SELECT labels FROM block_content WHERE hash = ?').pluck().get(b.hash) as Buffer;
+        const { labels, counts } = unpackLabelCounts(content);
+        expect(new Map([...labels].map((l, j) => [l, counts[j]!]))).toEqual(truth);
+        checked++;
+      }
+      expect(checked).toBe(8);
+    } finally {
+      c.close();
+    }
   });
 });
