@@ -6,9 +6,9 @@
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp } from './app';
+import { startApp } from './app';
 import { bindIpc } from './bridge/ipc';
-import { parseServerUrl } from './cli/options';
+import { parseServerUrl, resolveToken } from './cli/options';
 import { PRELOAD_FILE as PRELOAD, RENDERER_DIR } from './locations';
 import { resolveCacheRoot } from './paths';
 import {
@@ -24,7 +24,7 @@ import {
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
-  options: { cache: { type: 'string' }, server: { type: 'string' } },
+  options: { cache: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' } },
   strict: false,
 });
 
@@ -62,7 +62,7 @@ function createWindow(): void {
   void win.loadURL(APP_URL);
 }
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
@@ -77,10 +77,12 @@ void app.whenReady().then(() => {
   });
 
   const server = typeof flags.server === 'string' ? parseServerUrl(flags.server) : null;
-  const core = createApp({
+  // With no --server the window opens on the embedded demo dataset.
+  const core = await startApp({
     mode: 'electron',
     cacheRoot: resolveCacheRoot({ flag: typeof flags.cache === 'string' ? flags.cache : undefined }),
     server,
+    token: resolveToken(typeof flags.token === 'string' ? flags.token : undefined),
     electronVersion: process.versions.electron ?? null,
   });
   bindIpc({

@@ -39,6 +39,7 @@ const neuronQuery = z.strictObject({
   offset: count.optional(),
   limit: z.number().int().min(1).max(1000).optional(),
 });
+const jobArg = z.strictObject({ jobId: z.number().int().positive() });
 
 /** Exactly one schema per contract method; `satisfies` keeps each schema's output type equal to the contract's. */
 export const argSchemas = {
@@ -52,6 +53,19 @@ export const argSchemas = {
   roiConnectivity: z.strictObject({ rois: z.array(roiName).max(500).optional() }).optional(),
   body: z.strictObject({ bodyId: u64 }),
   partners: z.strictObject({ bodyId: u64, direction: z.enum(['upstream', 'downstream']) }),
+  syncPlan: z.strictObject({
+    node: z.string().min(1).max(100).regex(/^[0-9a-fA-F]*(:[^\s:/]{1,200})?$/, 'a node UUID, prefix, or UUID:branch'),
+    instances: z
+      .array(z.strictObject({ name: z.string().min(1).max(500), scope: z.string().min(1).max(100_000).optional() }))
+      .max(10_000)
+      .optional(),
+    maxBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
+  syncStart: z.strictObject({ planId: z.string().min(1).max(200) }),
+  syncPause: jobArg,
+  syncResume: jobArg,
+  syncCancel: jobArg,
+  syncStatus: z.strictObject({ jobId: z.number().int().positive().optional() }).optional(),
 } satisfies { [M in MethodName]: z.ZodType<MethodArg<M>> };
 
 const methodSet: ReadonlySet<string> = new Set(API_METHODS);

@@ -4,6 +4,8 @@ import type { ServerRef } from '../../preload/api';
 export interface LaunchOptions {
   cache?: string;
   server?: string;
+  /** Bearer token (else $DVID_TOKEN). Never printed. */
+  token?: string;
   port?: string;
   open?: boolean;
 }
@@ -31,4 +33,20 @@ export function parsePort(raw: string | undefined): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${raw}" is not a port number (0-65535; 0 = any free port)`);
   return port;
+}
+
+/**
+ * The DVID bearer token: `--token`, else $DVID_TOKEN, else none. Messages never include the value.
+ * (Prefer the environment variable: a command-line argument is visible to other local users in `ps`.)
+ */
+export function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+  const from = flag !== undefined ? '--token' : 'DVID_TOKEN';
+  const raw = (flag ?? env.DVID_TOKEN ?? '').trim();
+  if (!raw) {
+    if (flag !== undefined) throw new UsageError('--token is empty');
+    return null;
+  }
+  // Header-safe characters only (RFC 6750 b64token and JWTs fit): refuse rather than send a broken header.
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new UsageError(`${from} contains spaces or characters that cannot go in an HTTP header`);
+  return raw;
 }

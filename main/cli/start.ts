@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { findElectron } from '../electron-binary';
 import { ELECTRON_ENTRY } from '../locations';
-import type { LaunchOptions } from './options';
+import { resolveToken, type LaunchOptions } from './options';
 import { runWeb } from './web';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -14,9 +14,12 @@ export async function runStart(opts: LaunchOptions): Promise<number> {
     console.log(`Electron is not available (${electron.reason}); starting browser mode instead.`);
     return runWeb(opts);
   }
+  const token = resolveToken(opts.token);
   const args = [ELECTRON_ENTRY];
   if (opts.cache) args.push('--cache', opts.cache);
   if (opts.server) args.push('--server', opts.server);
-  const child = spawn(electron.binary, args, { stdio: 'inherit' });
+  // The token goes to Electron through its environment, never its argv (visible to other users in ps).
+  const env = token ? { ...process.env, DVID_TOKEN: token } : process.env;
+  const child = spawn(electron.binary, args, { stdio: 'inherit', env });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }

@@ -1,10 +1,10 @@
 /** `dvid-desk web`: browser mode. Prints the URL (with its token) as the first line, then serves until stopped. */
 import { spawn } from 'node:child_process';
-import { createApp } from '../app';
+import { startApp } from '../app';
 import { startWebBridge } from '../bridge/web';
 import { RENDERER_DIR } from '../locations';
 import { resolveCacheRoot } from '../paths';
-import { parsePort, parseServerUrl, type LaunchOptions } from './options';
+import { parsePort, parseServerUrl, resolveToken, type LaunchOptions } from './options';
 
 
 function openInBrowser(url: string): void {
@@ -22,10 +22,24 @@ function openInBrowser(url: string): void {
 export async function runWeb(opts: LaunchOptions): Promise<number> {
   const port = parsePort(opts.port);
   const server = opts.server ? parseServerUrl(opts.server) : null;
-  const app = createApp({ mode: 'browser', cacheRoot: resolveCacheRoot({ flag: opts.cache }), server });
+  let last = '';
+  const app = await startApp({
+    mode: 'browser',
+    cacheRoot: resolveCacheRoot({ flag: opts.cache }),
+    server,
+    token: resolveToken(opts.token),
+    demo: {
+      onProgress: (stage, f) => {
+        const line = `No --server given: preparing the demo dataset (first run only): ${stage}${f !== undefined ? ` ${Math.round(f * 100)}%` : ''}`;
+        if (line !== last) process.stderr.write(`${line}\n`);
+        last = line;
+      },
+    },
+  });
   const bridge = await startWebBridge({ app, rendererDir: RENDERER_DIR, port });
   process.stdout.write(`${bridge.url}\n`);
   console.log(`DVID Desk in browser mode. Cache: ${resolveCacheRoot({ flag: opts.cache })}. Stop with Ctrl+C.`);
+  if (app.demo) console.log(`No --server given: serving the demo dataset at ${app.demo.url} ("Demo dataset").`);
   if (opts.open !== false) openInBrowser(bridge.url);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

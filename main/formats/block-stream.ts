@@ -67,6 +67,8 @@ export class BlockStreamParser {
   private text: number[] | null = null;
   private consumed = 0;
   private finished = false;
+  /** A framing error found after some records of the same chunk: those are returned first, this is thrown next. */
+  private pendingError: FormatError | null = null;
 
   constructor(opts: { maxPayloadBytes?: number } = {}) {
     this.maxPayload = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
@@ -78,7 +80,22 @@ export class BlockStreamParser {
 
   push(chunk: Uint8Array): BlockRecord[] {
     if (this.finished) throw new Error('BlockStreamParser: push after finish');
+    if (this.pendingError) throw this.pendingError;
     const records: BlockRecord[] = [];
+    try {
+      this.parse(chunk, records);
+    } catch (err) {
+      // Records completed before the bad bytes are whole and usable: hand them out, fail on the next call.
+      if (records.length > 0 && err instanceof FormatError) {
+        this.pendingError = err;
+        return records;
+      }
+      throw err;
+    }
+    return records;
+  }
+
+  private parse(chunk: Uint8Array, records: BlockRecord[]): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -109,7 +126,6 @@ export class BlockStreamParser {
       this.recordStart = this.consumed + i;
     }
     this.consumed += n;
-    return records;
   }
 
   /** Parses a complete header. Returns false when the bytes are the server's error text instead. */
@@ -148,6 +164,7 @@ export class BlockStreamParser {
   /** End of stream: throws if it ended mid-record or in server error text. */
   finish(): void {
     this.finished = true;
+    if (this.pendingError) throw this.pendingError;
     if (this.text) throw new BlockStreamServerError(this.recordStart, new TextDecoder().decode(Uint8Array.from(this.text)).trimEnd());
     if (this.payload === null && this.headerFill === 0) return;
     // A short error text can end the stream before a whole header: it is still the server's message.

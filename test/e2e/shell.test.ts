@@ -27,7 +27,10 @@ describe.skipIf(noChromium)('the app shell in Chromium (browser mode, built app)
     const nav = page.getByRole('navigation', { name: 'Main navigation' });
     await expect(nav.getByRole('link', { name: 'Connect & Sync' }).count()).resolves.toBe(1);
     const status = page.getByRole('contentinfo', { name: 'Status bar' });
-    await expect(status.getByLabel('Connection').textContent()).resolves.toContain('No server');
+    // No --server: the app runs on the embedded demo DVID, clearly labelled as such.
+    await status.getByLabel('Connection').getByText('Online').waitFor();
+    await expect(status.getByLabel('Server').textContent()).resolves.toMatch(/Demo dataset\s*\(demo\)/);
+    await expect(status.getByLabel('DVID version').textContent()).resolves.toContain('demo');
     await expect(status.getByLabel('Cache location').textContent()).resolves.toContain(app.cacheDir);
     await expect(status.getByLabel('App version').textContent()).resolves.toMatch(/DVID Desk \d+\.\d+\.\d+ · browser/);
     // The session cookie is HttpOnly: invisible to page script.

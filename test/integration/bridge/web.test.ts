@@ -146,7 +146,9 @@ describe('browser-mode bridge', () => {
     expect(status.state).toBe('offline');
     expect(status.error).toMatch(/cannot reach/);
     const info = await send(bridge.port, 'POST', '/api/call/serverInfo', auth);
-    expect(info.status).toBe(500);
+    // A typed DVID network failure maps to the contract's "offline" code (503), not a generic 500.
+    expect(info.status).toBe(503);
+    expect(JSON.parse(info.body).error.code).toBe('offline');
     expect(JSON.parse(info.body).error.message).toMatch(/cannot reach/);
   });
 

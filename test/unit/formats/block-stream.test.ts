@@ -179,6 +179,20 @@ describe('BlockStreamParser', () => {
     expect(formatErrorOf(() => new BlockStreamParser().push(mixed))?.reason).toMatch(/neither a record nor error text/);
   });
 
+  it('hands out the records completed before bad bytes in the same chunk, and fails on the next call', () => {
+    const good = [encodeBlockRecord(1, 2, 3, Uint8Array.of(9, 9)), encodeBlockRecord(-4, 5, 6, Uint8Array.of(7))];
+    const bad = encodeBlockRecord(0, 0, 0, new Uint8Array(0));
+    new DataView(bad.buffer).setUint32(12, 0xfffffff0, true);
+    const p = new BlockStreamParser();
+    const records = p.push(concat([...good, bad]));
+    expect(records.map((r) => [r.bx, r.by, r.bz, Array.from(r.payload)])).toEqual([
+      [1, 2, 3, [9, 9]],
+      [-4, 5, 6, [7]],
+    ]);
+    expect(formatErrorOf(() => p.push(Uint8Array.of(1)))?.reason).toMatch(/exceeds the bound/);
+    expect(formatErrorOf(() => p.finish())?.reason).toMatch(/exceeds the bound/);
+  });
+
   it('every truncation and mutation of a stream yields records or a FormatError (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (mutations, cut) => {
