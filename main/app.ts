@@ -10,6 +10,7 @@ import { DatasetService, serverRefFromUrl } from './datasets/service';
 import { Settings } from './datasets/settings';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
+import { SyncService } from './sync/service';
 
 export interface AppConfig {
   mode: AppMode;
@@ -93,6 +94,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
     dvid: DvidClient | null;
     derive: DeriveService;
     datasets: DatasetService;
+    /** Sync of this server (plans, jobs, its worker pool and writer connections), closed with the scope. */
+    sync: SyncService;
     connection: ConnectionStatus;
     inflight: Promise<ConnectionStatus> | null;
   }
@@ -101,11 +104,21 @@ export function createApp(config: AppConfig): DvidDeskApp {
     const dvid = server ? new DvidClient({ baseUrl: server.url, token }) : null;
     // Search, ROI tables and bodies, answered from the active node's cache (main/derive).
     const derive = new DeriveService({ cacheRoot: config.cacheRoot, server });
+    const sync = new SyncService({
+      cacheRoot: config.cacheRoot,
+      server,
+      token,
+      // Progress of a scope that is no longer active reaches no one.
+      onProgress: (p) => {
+        if (scope === cur) events.emit('syncProgress', p);
+      },
+    });
     const scope: ServerScope = {
       server,
       token,
       dvid,
       derive,
+      sync,
       datasets: null as unknown as DatasetService,
       connection: { state: server ? 'checking' : 'unconfigured', serverVersion: null, checkedAt: null, error: null, stale: null },
       inflight: null,
@@ -119,6 +132,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
 
   async function closeScope(s: ServerScope): Promise<void> {
     await s.inflight?.catch(() => undefined);
+    await s.sync.close();
     s.derive.close();
     await s.dvid?.close();
   }
@@ -245,6 +259,14 @@ export function createApp(config: AppConfig): DvidDeskApp {
     activeNode: () => cur.datasets.activeNode(cur.derive.active),
     instances: ({ uuid }) => cur.datasets.instances(uuid),
     cacheInfo: () => cur.datasets.cacheInfo(cur.derive.active),
+
+    // Sync (main/sync)
+    syncPlan: (arg) => cur.sync.plan(arg),
+    syncStart: (arg) => cur.sync.start(arg),
+    syncPause: (arg) => cur.sync.pause(arg),
+    syncResume: (arg) => cur.sync.resume(arg),
+    syncCancel: (arg) => cur.sync.cancel(arg),
+    syncStatus: (arg) => cur.sync.status(arg),
   };
 
   return {
