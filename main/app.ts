@@ -7,6 +7,7 @@ import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodR
 import { startDemoServer, type DemoServer } from './demo/index';
 import { DeriveService } from './derive/service';
 import { DatasetService, serverRefFromUrl } from './datasets/service';
+import { nodeFreshness, offlineStaleNote, type NodeFreshness } from './datasets/offline';
 import { Settings } from './datasets/settings';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
@@ -45,6 +46,17 @@ function launchDemo(launch: DemoLaunch | undefined): Promise<DemoServer> {
   const envPreset = process.env.DVID_DESK_DEMO_PRESET;
   const preset = launch?.preset ?? (envPreset === 'small' ? 'small' : 'default');
   return startDemoServer({ preset, dataRoot: launch?.dataRoot, onProgress: launch?.onProgress });
+}
+
+/** Offline, the server is re-checked at least this often. */
+const OFFLINE_POLL_MS = 5_000;
+
+/** $DVID_DESK_POLL_MS: the connection check interval in ms (tests shorten it; 0 disables). */
+function envPollMs(): number | undefined {
+  const v = process.env.DVID_DESK_POLL_MS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 const demoRef = (demo: DemoServer): ServerRef => ({ url: demo.url, label: DEMO_LABEL, demo: true });
@@ -98,6 +110,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
     sync: SyncService;
     connection: ConnectionStatus;
     inflight: Promise<ConnectionStatus> | null;
+    /** Freshness of the active node's cache, read once per offline spell (it scans the cache). */
+    freshness: { uuid: string; value: NodeFreshness | null } | null;
   }
 
   function scopeFor(server: ServerRef | null, token: string | null): ServerScope {
@@ -120,8 +134,9 @@ export function createApp(config: AppConfig): DvidDeskApp {
       derive,
       sync,
       datasets: null as unknown as DatasetService,
-      connection: { state: server ? 'checking' : 'unconfigured', serverVersion: null, checkedAt: null, error: null, stale: null },
+      connection: { state: server ? 'checking' : 'unconfigured', serverVersion: null, checkedAt: null, error: null, stale: null, maybeStale: null, lastOnlineAt: null },
       inflight: null,
+      freshness: null,
     };
     scope.datasets = new DatasetService({ cacheRoot: config.cacheRoot, server, dvid, online: () => scope.connection.state !== 'offline' });
     return scope;
@@ -149,19 +164,30 @@ export function createApp(config: AppConfig): DvidDeskApp {
     return s.dvid.repos.serverInfo({ timeouts: { connectMs: 5_000, headersMs: 5_000, bodyIdleMs: 5_000 }, maxBytes: 1 << 20 });
   }
 
+  function offlineNote(s: ServerScope, lastOnlineAt: string | null): string | null {
+    const active = s.derive.active;
+    if (!active) return null;
+    if (s.freshness?.uuid !== active.uuid) s.freshness = { uuid: active.uuid, value: nodeFreshness(active.dir, active.uuid) };
+    return offlineStaleNote(s.freshness.value, active.uuid, lastOnlineAt);
+  }
+
   function checkConnection(s: ServerScope = cur): Promise<ConnectionStatus> {
     if (!s.server) return Promise.resolve(s.connection);
     s.inflight ??= fetchServerInfo(s)
       .then(
         async (info) => {
+          const now = new Date().toISOString();
           const online: ConnectionStatus = {
             state: 'online',
             serverVersion: typeof info['DVID Version'] === 'string' ? info['DVID Version'] : null,
-            checkedAt: new Date().toISOString(),
+            checkedAt: now,
             error: null,
             stale: null,
+            maybeStale: null,
+            lastOnlineAt: now,
           };
           s.connection = online;
+          s.freshness = null;
           const stale = await s.datasets.staleness(s.derive.active).catch(() => null);
           return setConnection(s, { ...online, stale });
         },
@@ -172,6 +198,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
             checkedAt: new Date().toISOString(),
             error: err.message,
             stale: null,
+            maybeStale: offlineNote(s, s.connection.lastOnlineAt),
+            lastOnlineAt: s.connection.lastOnlineAt,
           }),
       )
       .finally(() => {
@@ -198,9 +226,22 @@ export function createApp(config: AppConfig): DvidDeskApp {
     return demo;
   }
 
-  const pollMs = config.pollMs ?? 30_000;
-  const timer = pollMs > 0 ? setInterval(() => void checkConnection(), pollMs) : null;
-  timer?.unref();
+  // Online: re-checked every pollMs. Offline: more often (at most every OFFLINE_POLL_MS), so the app
+  // notices soon when the server is back.
+  const pollMs = config.pollMs ?? envPollMs() ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  function schedule(): void {
+    if (closed || pollMs <= 0) return;
+    const wait = cur.connection.state === 'offline' ? Math.min(pollMs, OFFLINE_POLL_MS) : pollMs;
+    timer = setTimeout(() => {
+      void checkConnection()
+        .catch(() => undefined)
+        .finally(schedule);
+    }, wait);
+    timer.unref();
+  }
+  schedule();
   if (config.server) void checkConnection();
 
   const appInfo = (): AppInfo => ({
@@ -273,7 +314,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
     handlers,
     events,
     async close() {
-      if (timer) clearInterval(timer);
+      closed = true;
+      if (timer) clearTimeout(timer);
       await closeScope(cur);
       await demoStarting?.catch(() => null);
       await demo?.close();

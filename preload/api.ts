@@ -54,6 +54,13 @@ export interface ConnectionStatus {
    * status bar then says "Stale". Checked with the connection.
    */
   stale: string | null;
+  /**
+   * Offline and the active node is open: what may be stale and since when (human-readable), else null.
+   * A locked node cannot change, so offline it is never marked.
+   */
+  maybeStale: string | null;
+  /** ISO time the server last answered in this session, null when it never did. */
+  lastOnlineAt: string | null;
 }
 
 /** Values of GET /api/server/info (all strings, as DVID sends them). */
