@@ -112,8 +112,8 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await status.getByLabel('Connection').getByText('Online').waitFor();
     // The DAG: the locked root and the open child.
     const dag = page.locator('table.dag-table');
-    await dag.locator(`tr[data-node="${root}"]`).getByText('locked').waitFor();
-    await dag.locator(`tr[data-node="${child}"]`).getByText('open').waitFor();
+    await dag.locator(`tr[data-node="${root}"]`).getByText('locked', { exact: true }).waitFor();
+    await dag.locator(`tr[data-node="${child}"]`).getByText('open', { exact: true }).waitFor();
     await dag.locator(`tr[data-node="${child}"]`).click();
     await page.getByRole('heading', { name: `Instances of node ${child.slice(0, 8)}` }).waitFor();
     const instances = page.getByRole('table', { name: 'Instances' });
@@ -127,6 +127,7 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await page.getByRole('button', { name: 'Plan sync' }).click();
     const refusal = page.getByRole('alert').filter({ hasText: 'Refused' });
     await refusal.waitFor();
+    await refusal.scrollIntoViewIfNeeded();
     await expect(refusal.textContent()).resolves.toMatch(/narrow/i);
     expect(await page.getByRole('button', { name: 'Start sync' }).isDisabled()).toBe(true);
     await shot(page, 'connect-plan-refused');
@@ -134,6 +135,7 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await page.getByLabel('Size limit (GiB)').fill('4');
     await page.getByRole('button', { name: 'Plan sync' }).click();
     await page.getByRole('status', { name: 'Sync plan' }).getByText('Estimated').waitFor();
+    await page.getByRole('status', { name: 'Sync plan' }).scrollIntoViewIfNeeded();
     const est = await instances.locator('tr', { has: page.getByRole('rowheader', { name: 'synapses', exact: true }) }).locator('td.c-num').last().textContent();
     expect(est).toMatch(/\d.*(B|KiB|MiB)/);
     await shot(page, 'connect-plan-estimate');
@@ -146,7 +148,7 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await status.getByLabel('Active node').getByText(child.slice(0, 8)).waitFor();
     const cacheTable = page.getByRole('table', { name: 'Cache location and size' });
     await cacheTable.getByText(app.cacheDir).first().waitFor();
-    await expect(cacheTable.textContent()).resolves.toMatch(/Size on disk\s*[\d.]+ (KiB|MiB)/);
+    await cacheTable.getByRole('row', { name: /Size on disk\s*[\d.]+ (KiB|MiB)/ }).waitFor();
     await page.getByRole('table', { name: 'What the active node holds' }).getByRole('rowheader', { name: 'synapses', exact: true }).waitFor();
     await dag.locator(`tr[data-node="${child}"]`).getByText('active').waitFor();
     expect(await unnamedControls(page)).toEqual([]);
@@ -325,7 +327,8 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await shot(page, 'offline-neurons');
     // ROIs and connectivity.
     await page.getByRole('link', { name: 'ROIs' }).click();
-    await page.getByRole('table', { name: 'Primary ROIs' }).locator('tbody tr').first().waitFor();
+    // (the hierarchy is still switched on from the ROI test)
+    await page.getByRole('treegrid', { name: 'ROIs (hierarchy)' }).locator('tbody tr').first().waitFor();
     await page.locator('.heatmap-box canvas').waitFor();
     expect(await page.getByRole('table', { name: 'Strongest ROI pairs' }).locator('tbody tr').count()).toBeGreaterThan(1);
     await shot(page, 'offline-rois');
