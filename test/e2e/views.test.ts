@@ -11,7 +11,7 @@
  * - an annotation containing HTML is shown as text; no console errors anywhere.
  * The 100 k-row table runs on a synthetic cache (test/support/big-search-cache.ts).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -329,7 +329,7 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await page.getByRole('link', { name: 'ROIs' }).click();
     // (the hierarchy is still switched on from the ROI test)
     await page.getByRole('treegrid', { name: 'ROIs (hierarchy)' }).locator('tbody tr').first().waitFor();
-    await page.locator('.heatmap-box canvas').waitFor();
+    await page.locator('.heatmap-box canvas').first().waitFor();
     expect(await page.getByRole('table', { name: 'Strongest ROI pairs' }).locator('tbody tr').count()).toBeGreaterThan(1);
     await shot(page, 'offline-rois');
     // A body and its partners.
@@ -349,6 +349,60 @@ describe.skipIf(noChromium)('issue 8 views in Chromium on the demo dataset', () 
     await shot(page, 'back-online');
     expect(problems.filter((p) => !/Failed to load resource.*(ERR_CONNECTION_REFUSED)/.test(p))).toEqual([]);
   }, 120_000);
+
+  it('connects to another server by URL (remembered), pauses and resumes a slow sync, and lists the items that failed', async () => {
+    // A second demo whose ROI answers are slow and whose FB ROI always fails.
+    const faults = join(mkdtempSync(join(tmpdir(), 'dd-faults-')), 'faults.json');
+    writeFileSync(
+      faults,
+      JSON.stringify([
+        { path: '/api/node/*/FB/roi', kind: 'status', status: 500, times: 1000 },
+        { path: '/api/node/*/*/roi', kind: 'latency', latencyMs: 400, times: 1000 },
+      ]),
+    );
+    const slow = await startDemoProcess(0, ['--faults', faults]);
+    const seen = problems.length;
+    try {
+      await page.goto(`${app.origin}/#/connect`);
+      await page.getByLabel('DVID server URL').fill(slow.url);
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      const status = page.getByRole('contentinfo', { name: 'Status bar' });
+      await status.getByLabel('Server').getByText(new URL(slow.url).host).waitFor();
+      await status.getByLabel('Connection').getByText('Online').waitFor();
+      // Both servers are remembered.
+      const recent = page.locator('.recent');
+      await recent.getByRole('button', { name: demo.url }).waitFor();
+      await recent.getByRole('button', { name: slow.url }).waitFor();
+      // The ROIs of the locked root.
+      await page.locator(`table.dag-table tr[data-node="${root}"]`).click();
+      await page.getByRole('heading', { name: `Instances of node ${root.slice(0, 8)}` }).waitFor();
+      await page.getByRole('button', { name: 'Select what search & ROIs need' }).click();
+      for (const name of ['segmentation', 'synapses', 'segmentation_annotations', 'roi_data']) await page.getByLabel(`Sync ${name}`, { exact: true }).uncheck();
+      await page.getByRole('button', { name: 'Plan sync' }).click();
+      await page.getByRole('status', { name: 'Sync plan' }).getByText('Estimated').waitFor();
+      await page.getByRole('button', { name: 'Start sync' }).click();
+      const job = page.getByRole('group', { name: /Sync job \d+/ }).first();
+      await job.getByRole('status').getByText('Running').waitFor();
+      await job.getByText(/ETA/).waitFor();
+      await job.getByRole('button', { name: 'Pause' }).click();
+      await job.getByRole('status').getByText('Paused').waitFor({ timeout: 30_000 });
+      const pausedAt = Number(await job.getByRole('progressbar').getAttribute('aria-valuenow'));
+      expect(pausedAt).toBeLessThan(100);
+      await job.scrollIntoViewIfNeeded();
+      await shot(page, 'connect-sync-paused');
+      await job.getByRole('button', { name: 'Resume' }).click();
+      await job.getByRole('status').getByText('Failed').waitFor({ timeout: 90_000 });
+      const failures = page.getByRole('table', { name: /Failures of sync job/ });
+      await failures.getByRole('cell', { name: 'FB', exact: true }).waitFor();
+      expect(await failures.locator('tbody tr').count()).toBe(1);
+      await expect(job.getByRole('button', { name: 'Resume' }).isVisible()).resolves.toBe(true);
+      await job.scrollIntoViewIfNeeded();
+      await shot(page, 'connect-sync-failures');
+      expect(problems.slice(seen)).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  }, 180_000);
 });
 
 describe.skipIf(noChromium)('the neuron table with 100 k rows', () => {

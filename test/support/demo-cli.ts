@@ -15,9 +15,10 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-export async function startDemoProcess(port = 0, timeoutMs = 60_000): Promise<DemoProcess> {
+/** `extra`: more demo-server arguments (e.g. --faults FILE.json). */
+export async function startDemoProcess(port = 0, extra: string[] = [], timeoutMs = 60_000): Promise<DemoProcess> {
   assertBuilt();
-  const proc = spawn(process.execPath, [BIN, 'demo-server', '--small', '--data', DEMO_DATA_ROOT, '--port', String(port)], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'demo-server', '--small', '--data', DEMO_DATA_ROOT, '--port', String(port), ...extra], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
