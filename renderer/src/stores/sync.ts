@@ -7,13 +7,11 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { InstanceSummary, SyncJobStatus, SyncPlan, SyncProgress } from '../../../preload/api';
 import { api } from '../api';
+import { searchSelection, type Choice } from '../lib/sync-selection';
 import { useAppStore } from './app';
 import { useDatasetsStore } from './datasets';
 
-export interface Choice {
-  on: boolean;
-  scope: string;
-}
+export type { Choice } from '../lib/sync-selection';
 
 export const GiB = 1024 ** 3;
 
@@ -26,31 +24,6 @@ export interface JobView {
 }
 
 const ENDED = new Set(['done', 'cancelled', 'failed']);
-
-/**
- * The instances the search, ROI and body views are computed from: the synapse annotation, the
- * labelmap it is synced to (scale 0 is enough for synapse supervoxels), the body annotations of that
- * labelmap, the ROI hierarchy and every ROI.
- */
-export function searchSelection(list: InstanceSummary[]): Map<string, Choice> {
-  const out = new Map<string, Choice>();
-  const names = new Set(list.map((i) => i.name));
-  const annotations = list.filter((i) => i.type === 'annotation' && i.syncs.some((s) => names.has(s)));
-  const syn = annotations.find((i) => i.name === 'synapses') ?? annotations.find((i) => /synap/i.test(i.name)) ?? annotations[0];
-  if (syn) {
-    out.set(syn.name, { on: true, scope: 'all' });
-    const seg = syn.syncs.find((s) => names.has(s));
-    if (seg) {
-      out.set(seg, { on: true, scope: 'all;scales=0' });
-      const ann = list.find((i) => i.type === 'keyvalue' && i.name === `${seg}_annotations`);
-      if (ann) out.set(ann.name, { on: true, scope: 'all' });
-    }
-  }
-  for (const i of list) {
-    if (i.type === 'roi' || (i.type === 'keyvalue' && i.name === 'roi_data')) out.set(i.name, { on: true, scope: 'all' });
-  }
-  return out;
-}
 
 export const useSyncStore = defineStore('sync', () => {
   const choices = ref(new Map<string, Choice>());
