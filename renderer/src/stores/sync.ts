@@ -146,6 +146,12 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  /** Another server: its jobs are numbered afresh, the old ones are not its own. */
+  function forgetJobs(): void {
+    jobs.value = new Map();
+    plan.value = null;
+  }
+
   /** Jobs already known to main (a reload of the page keeps them). */
   async function loadJobs(): Promise<void> {
     listen();
@@ -157,5 +163,5 @@ export const useSyncStore = defineStore('sync', () => {
     jobs.value = new Map(jobs.value);
   }
 
-  return { choices, maxGiB, plan, planning, planError, starting, jobs, actionError, chosen, reset, set, selectForSearch, selectAll, makePlan, start, act, loadJobs, listen };
+  return { choices, maxGiB, plan, planning, planError, starting, jobs, actionError, chosen, reset, set, selectForSearch, selectAll, makePlan, start, act, loadJobs, forgetJobs, listen };
 });
