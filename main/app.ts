@@ -4,6 +4,7 @@
  */
 import { version as appVersion } from '../package.json';
 import type { AppInfo, AppMode, ConnectionStatus, MethodArg, MethodName, MethodResult, ServerInfo, ServerRef } from '../preload/api';
+import { DeriveService } from './derive/service';
 import { startDemoServer, type DemoServer } from './demo/index';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
@@ -119,6 +120,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
     return inflight;
   }
 
+  // Search, ROI tables and bodies, answered from the active node's cache (main/derive).
+  const derive = new DeriveService({ cacheRoot: config.cacheRoot, server: config.server });
   const sync = new SyncService({
     cacheRoot: config.cacheRoot,
     server: config.server,
@@ -151,6 +154,13 @@ export function createApp(config: AppConfig): DvidDeskApp {
       void checkConnection();
       return info;
     },
+    searchNeurons: (q) => derive.searchNeurons(q),
+    neuronsCsv: (q) => derive.neuronsCsv(q),
+    statuses: () => derive.statuses(),
+    rois: (arg) => derive.rois(arg),
+    roiConnectivity: (arg) => derive.roiConnectivity(arg),
+    body: (arg) => derive.body(arg),
+    partners: (arg) => derive.partners(arg),
     syncPlan: (arg) => sync.plan(arg),
     syncStart: (arg) => sync.start(arg),
     syncPause: (arg) => sync.pause(arg),
@@ -165,6 +175,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
     async close() {
       if (timer) clearInterval(timer);
       await inflight?.catch(() => undefined);
+      derive.close();
       await dvid?.close();
       await sync.close();
     },

@@ -59,6 +59,118 @@ export interface ConnectionCheckArgs {
   refresh?: boolean;
 }
 
+/** Per-ROI minimum filter: bodies with at least `min` (default 1) synapses in any / all of the ROIs. */
+export interface RoiFilter {
+  rois: string[];
+  mode: 'any' | 'all';
+  min?: number;
+}
+
+export type NeuronSortKey = 'rank' | 'bodyId' | 'type' | 'instance' | 'status' | 'pre' | 'post' | `roi:${string}:pre` | `roi:${string}:post`;
+
+export interface NeuronQuery {
+  /** A number = body id; text = type/instance/name fields (ranked); `/…/` = regular expression (RE2 syntax). */
+  text?: string;
+  /** Raw status strings; '' = empty or missing status. */
+  statuses?: string[];
+  minPre?: number;
+  minPost?: number;
+  /** post (PSDs, inputs) in the ROI */
+  inputRois?: RoiFilter;
+  /** pre (T-bars, outputs) in the ROI */
+  outputRois?: RoiFilter;
+  /** per-row pre/post for these ROIs */
+  roiColumns?: string[];
+  /** default: rank with text, post descending without */
+  sort?: { key: NeuronSortKey; dir: 'asc' | 'desc' };
+  offset?: number;
+  /** ≤ 1000, default 100 */
+  limit?: number;
+}
+
+export interface RoiCount {
+  roi: string;
+  pre: number;
+  post: number;
+}
+
+export interface NeuronRow {
+  bodyId: U64;
+  type: string | null;
+  instance: string | null;
+  status: string | null;
+  /** Position in neuclease's status order; null = unknown status. */
+  statusRank: number | null;
+  /** T-bars (outputs) */
+  pre: number;
+  /** PSDs (inputs) */
+  post: number;
+  /** pre/post in each of the query's roiColumns */
+  rois: Record<string, { pre: number; post: number }>;
+  /** primary ROIs, largest (pre + post) first */
+  roiBreakdown: RoiCount[];
+}
+
+export interface NeuronPage {
+  total: number;
+  offset: number;
+  rows: NeuronRow[];
+  tookMs: number;
+}
+
+export interface StatusCount {
+  status: string;
+  rank: number | null;
+  bodies: number;
+}
+
+export interface RoiRow {
+  name: string;
+  parent: string | null;
+  primary: boolean;
+  /** T-bars in the ROI */
+  pre: number;
+  /** PSDs in the ROI */
+  post: number;
+  /** bodies with at least one T-bar / PSD / either in the ROI */
+  bodiesPre: number;
+  bodiesPost: number;
+  bodies: number;
+}
+
+export interface RoiConnectivity {
+  rois: string[];
+  /** [tbarRoi][psdRoi]: T-bar → PSD connections with the T-bar in the row ROI and the PSD in the column ROI */
+  connections: number[][];
+  /** [a][b]: bodies with post (inputs) in ROI a and pre (outputs) in ROI b */
+  bodies: number[][];
+}
+
+export interface BodyDetail {
+  bodyId: U64;
+  /** The annotation JSON as stored (verbatim fields), null when the body has none. */
+  annotation: Record<string, unknown> | null;
+  type: string | null;
+  instance: string | null;
+  status: string | null;
+  statusRank: number | null;
+  pre: number;
+  post: number;
+  rois: RoiCount[];
+  hasMesh: boolean;
+  hasSkeleton: boolean;
+  /** 0-based place in the synced labelsz ranking (AllSyn, else PostSyn, else PreSyn); null when unranked. */
+  labelszRank: number | null;
+}
+
+export interface Partner {
+  bodyId: U64;
+  type: string | null;
+  instance: string | null;
+  status: string | null;
+  connections: number;
+}
+
 /** One instance of a sync plan and its scope, in the grammar of `dvid-desk sync --instance NAME=SCOPE`. */
 export interface SyncInstanceArg {
   name: string;
@@ -143,6 +255,19 @@ export interface DvidDeskMethods {
   connectionStatus(args?: ConnectionCheckArgs): Promise<ConnectionStatus>;
   /** GET /api/server/info of the configured server (fails when offline). */
   serverInfo(): Promise<ServerInfo>;
+  /** Neuron search over the active node's cache (derived tables): one window of the ranked, filtered rows. */
+  searchNeurons(query: NeuronQuery): Promise<NeuronPage>;
+  /** Every row of a search (no window) as CSV with the columns the table shows. */
+  neuronsCsv(query: NeuronQuery): Promise<string>;
+  /** Status values present with their rank in neuclease's order and body counts (known order first, unknown last). */
+  statuses(): Promise<StatusCount[]>;
+  /** ROI table: primary ROIs, or every ROI with `all`. */
+  rois(args?: { all?: boolean }): Promise<RoiRow[]>;
+  /** ROI×ROI connectivity (default: the primary ROIs). */
+  roiConnectivity(args?: { rois?: string[] }): Promise<RoiConnectivity>;
+  body(args: { bodyId: U64 }): Promise<BodyDetail>;
+  /** Upstream (inputs: bodies whose T-bars connect to this body's PSDs) or downstream partners, most connections first. */
+  partners(args: { bodyId: U64; direction: 'upstream' | 'downstream' }): Promise<Partner[]>;
   /** Plans a sync of the configured server: item counts and estimated bytes, before any download. */
   syncPlan(args: SyncPlanArgs): Promise<SyncPlan>;
   /** Starts (or resumes, see SyncPlan.resumableJobId) the sync of a plan; progress comes as syncProgress events. */
@@ -180,6 +305,13 @@ export const API_METHODS = [
   'appInfo',
   'connectionStatus',
   'serverInfo',
+  'searchNeurons',
+  'neuronsCsv',
+  'statuses',
+  'rois',
+  'roiConnectivity',
+  'body',
+  'partners',
   'syncPlan',
   'syncStart',
   'syncPause',

@@ -5,6 +5,40 @@
 import { z } from 'zod';
 import { API_METHODS, type MethodArg, type MethodName } from '../../preload/api';
 
+const U64_MAX = (1n << 64n) - 1n;
+/** A uint64 id as a decimal string. */
+const u64 = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, 'a uint64 id as a decimal string')
+  .refine((s) => BigInt(s) <= U64_MAX, 'larger than 2^64 − 1');
+const roiName = z.string().min(1).max(200);
+const count = z.number().int().min(0).max(2 ** 31);
+const roiFilter = z.strictObject({
+  rois: z.array(roiName).min(1).max(500),
+  mode: z.enum(['any', 'all']),
+  min: z.number().int().min(1).max(2 ** 31).optional(),
+});
+const neuronQuery = z.strictObject({
+  text: z.string().max(1000).optional(),
+  statuses: z.array(z.string().max(200)).max(200).optional(),
+  minPre: count.optional(),
+  minPost: count.optional(),
+  inputRois: roiFilter.optional(),
+  outputRois: roiFilter.optional(),
+  roiColumns: z.array(roiName).max(200).optional(),
+  sort: z
+    .strictObject({
+      key: z.union([
+        z.enum(['rank', 'bodyId', 'type', 'instance', 'status', 'pre', 'post']),
+        z.templateLiteral(['roi:', z.string().min(1).max(200), ':pre']),
+        z.templateLiteral(['roi:', z.string().min(1).max(200), ':post']),
+      ]),
+      dir: z.enum(['asc', 'desc']),
+    })
+    .optional(),
+  offset: count.optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
 const jobArg = z.strictObject({ jobId: z.number().int().positive() });
 
 /** Exactly one schema per contract method; `satisfies` keeps each schema's output type equal to the contract's. */
@@ -12,6 +46,13 @@ export const argSchemas = {
   appInfo: z.undefined(),
   connectionStatus: z.strictObject({ refresh: z.boolean().optional() }).optional(),
   serverInfo: z.undefined(),
+  searchNeurons: neuronQuery,
+  neuronsCsv: neuronQuery,
+  statuses: z.undefined(),
+  rois: z.strictObject({ all: z.boolean().optional() }).optional(),
+  roiConnectivity: z.strictObject({ rois: z.array(roiName).max(500).optional() }).optional(),
+  body: z.strictObject({ bodyId: u64 }),
+  partners: z.strictObject({ bodyId: u64, direction: z.enum(['upstream', 'downstream']) }),
   syncPlan: z.strictObject({
     node: z.string().min(1).max(100).regex(/^[0-9a-fA-F]*(:[^\s:/]{1,200})?$/, 'a node UUID, prefix, or UUID:branch'),
     instances: z

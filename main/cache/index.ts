@@ -17,6 +17,25 @@ import { RepoStore } from './repo-store';
 import { RowWriter } from './row-writer';
 import { TABLES } from './tables';
 
+/**
+ * Observers of every Cache opened in this process: `opened` runs at the end of the constructor,
+ * `closing` just before the connection closes. main/derive uses it to attach its tables and change
+ * capture to each writer connection, whoever opened it. An observer that throws is ignored (it must
+ * not stop the cache from opening or closing).
+ */
+export interface CacheObserver {
+  opened?(cache: Cache): void;
+  closing?(cache: Cache): void;
+}
+const observers = new Set<CacheObserver>();
+
+export function observeCaches(observer: CacheObserver): () => void {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
+  };
+}
+
 export class Cache {
   readonly repo: RepoStore;
   readonly fetches: FetchLog | null;
@@ -44,6 +63,13 @@ export class Cache {
     this.infos = new InstanceInfoStore(db);
     this.jobs = new JobStore(db);
     this.#info = db.readonly ? null : new RowWriter(db.db, TABLES.cache_info, 'replace');
+    for (const o of observers) {
+      try {
+        o.opened?.(this);
+      } catch {
+        // see CacheObserver
+      }
+    }
   }
 
   static open(dir: string, opts: OpenOptions = {}): Cache {
@@ -73,6 +99,15 @@ export class Cache {
   }
 
   close(): void {
+    if (!this.db.closed) {
+      for (const o of observers) {
+        try {
+          o.closing?.(this);
+        } catch {
+          // see CacheObserver
+        }
+      }
+    }
     this.db.close();
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * The app's entry to the derived tables: answers searchNeurons, neuronsCsv, statuses, rois,
+ * roiConnectivity, body and partners for the ACTIVE node from its cache only.
+ *
+ * Connections. Every writer Cache opened in this process (the sync's) gets the derived tables and
+ * their change capture attached through `observeCaches`, so they follow the sync commit by commit.
+ * Queries use that writer connection while it is open (between commits; better-sqlite3 is
+ * synchronous), else a read-only connection of their own. A node whose tables are missing or out of
+ * date is built by briefly opening the writer (only when no one else holds it); the first build of
+ * a hemibrain-sized node takes tens of seconds on the calling thread.
+ *
+ * The active node. Until the repo/node picker (issue 6: selectNode) calls `select()`, it is the node
+ * of the most recently finished sync among the caches of the configured server (or of the demo).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BodyDetail, NeuronPage, NeuronQuery, Partner, RoiConnectivity, RoiRow, ServerRef, StatusCount } from '../../preload/api';
+import { Cache, CacheError, findCaches, observeCaches } from '../cache/index';
+import { parseU64 } from '../cache/u64';
+import { cacheDirFor } from '../paths';
+import { Derived, DerivedNotReady } from './derived';
+import { DERIVED_FILE } from './schema';
+import type { CtxConfig } from './context';
+import { bodyDetail, NotFoundError, partners, roiConnectivity, roiTable, statuses } from './queries';
+import { neuronsCsv, searchNeurons } from './search';
+
+export interface DeriveServiceOptions {
+  cacheRoot: string;
+  server: ServerRef | null;
+}
+
+export interface ActiveNodeRef {
+  dir: string;
+  uuid: string;
+}
+
+interface Ctx {
+  id: number;
+  config: CtxConfig;
+}
+
+/** Attaches the derived tables to every writer cache opened in this process; returns the undo. */
+export function attachDerivedToWriters(onError: (err: unknown, cache: Cache) => void = () => undefined): () => void {
+  return observeCaches({
+    opened(cache) {
+      if (cache.db.readonly) return;
+      try {
+        Derived.attach(cache);
+      } catch (err) {
+        onError(err, cache);
+      }
+    },
+    closing(cache) {
+      Derived.of(cache)?.detach();
+    },
+  });
+}
+
+export class DeriveService {
+  readonly #opts: DeriveServiceOptions;
+  readonly #writers = new Map<string, Cache>();
+  readonly #unobserve: () => void;
+  #active: ActiveNodeRef | null = null;
+  #reader: { dir: string; cache: Cache; derived: Derived } | null = null;
+  #attachErrors = new Map<string, unknown>();
+
+  constructor(opts: DeriveServiceOptions) {
+    this.#opts = opts;
+    const undoAttach = attachDerivedToWriters((err, cache) => this.#attachErrors.set(cache.dir, err));
+    const undoTrack = observeCaches({
+      opened: (cache) => {
+        if (!cache.db.readonly) this.#writers.set(cache.dir, cache);
+      },
+      closing: (cache) => {
+        if (this.#writers.get(cache.dir) === cache) this.#writers.delete(cache.dir);
+      },
+    });
+    this.#unobserve = () => {
+      undoAttach();
+      undoTrack();
+    };
+  }
+
+  /** Makes `uuid` in the cache folder `dir` the active node. */
+  select(ref: ActiveNodeRef): void {
+    this.#active = ref;
+  }
+
+  get active(): ActiveNodeRef | null {
+    return this.#active ?? this.#defaultActive();
+  }
+
+  #serverDirs(): string[] {
+    const server = this.#opts.server;
+    if (!server) return [];
+    const hostDir = dirname(cacheDirFor(this.#opts.cacheRoot, server, '0'.repeat(32)));
+    return findCaches(this.#opts.cacheRoot).filter((d) => dirname(d) === hostDir);
+  }
+
+  /** The node of the newest finished sync in this server's caches; else a node that holds synapses or annotations. */
+  #defaultActive(): ActiveNodeRef | null {
+    let best: { at: number; ref: ActiveNodeRef } | null = null;
+    for (const dir of this.#serverDirs()) {
+      let cache: Cache;
+      try {
+        cache = this.#writers.get(dir) ?? Cache.open(dir, { readonly: true });
+      } catch {
+        continue;
+      }
+      try {
+        const db = cache.db.db;
+        const done = db
+          .prepare("SELECT n.uuid, j.finished_at FROM main.sync_jobs j JOIN main.nodes n ON n.id = j.node_id WHERE j.state = 'done' ORDER BY j.finished_at DESC LIMIT 1")
+          .safeIntegers(false)
+          .get() as { uuid: string; finished_at: number } | undefined;
+        const any = done
+          ? null
+          : ((db
+              .prepare(
+                'SELECT n.uuid FROM main.nodes n WHERE EXISTS (SELECT 1 FROM main.body_annotations a WHERE a.node_id = n.id) OR EXISTS (SELECT 1 FROM main.element_svs s WHERE s.node_id = n.id) ORDER BY n.id DESC LIMIT 1',
+              )
+              .pluck()
+              .get() as string | undefined) ?? null);
+        const at = done?.finished_at ?? 0;
+        const uuid = done?.uuid ?? any;
+        if (uuid && (!best || at > best.at)) best = { at, ref: { dir, uuid } };
+      } finally {
+        if (!this.#writers.has(dir)) cache.close();
+      }
+    }
+    return best?.ref ?? null;
+  }
+
+  #closeReader(): void {
+    if (!this.#reader) return;
+    this.#reader.derived.detach();
+    this.#reader.cache.close();
+    this.#reader = null;
+  }
+
+  /** Builds (or rebuilds) a node's derived tables with a short-lived writer. */
+  #buildWithOwnWriter(dir: string, uuid: string): void {
+    this.#closeReader();
+    const cache = Cache.open(dir, { create: false });
+    try {
+      const derived = Derived.of(cache) ?? Derived.attach(cache);
+      derived.ensureNode(nodeIdOf(cache, uuid));
+    } finally {
+      cache.close();
+    }
+  }
+
+  #readerFor(dir: string): { cache: Cache; derived: Derived } {
+    if (this.#reader?.dir === dir) return this.#reader;
+    this.#closeReader();
+    const cache = Cache.open(dir, { readonly: true });
+    try {
+      const derived = Derived.attach(cache);
+      this.#reader = { dir, cache, derived };
+      return this.#reader;
+    } catch (err) {
+      cache.close();
+      throw err;
+    }
+  }
+
+  /** Runs `fn` on a connection with the active node's derived tables current. */
+  #withCtx<T>(fn: (cache: Cache, ctx: Ctx) => T): T {
+    const active = this.active;
+    if (!active) throw new NotFoundError('no node is synced yet: sync a node of this server first (nothing to search offline)');
+    const writer = this.#writers.get(active.dir);
+    if (writer) {
+      const derived = Derived.of(writer);
+      if (!derived) throw new Error(`the derived tables could not be attached to the cache at ${active.dir}: ${String(this.#attachErrors.get(active.dir) ?? 'unknown error')}`);
+      derived.flush();
+      return fn(writer, derived.ensureNode(nodeIdOf(writer, active.uuid)));
+    }
+    if (!existsSync(join(active.dir, DERIVED_FILE))) this.#buildWithOwnWriter(active.dir, active.uuid);
+    let { cache, derived } = this.#readerFor(active.dir);
+    let ctx: Ctx | null = null;
+    try {
+      ctx = derived.fresh() ? derived.ensureNode(nodeIdOf(cache, active.uuid)) : null;
+    } catch (err) {
+      if (!(err instanceof DerivedNotReady)) throw err;
+    }
+    if (!ctx) {
+      try {
+        this.#buildWithOwnWriter(active.dir, active.uuid);
+      } catch (err) {
+        // Another process holds the writer: serve what the derived tables hold, if anything.
+        if (!(err instanceof CacheError && err.code === 'in-use')) throw err;
+      }
+      ({ cache, derived } = this.#readerFor(active.dir));
+      ctx = derived.ensureNode(nodeIdOf(cache, active.uuid));
+    }
+    return fn(cache, ctx);
+  }
+
+  async searchNeurons(q: NeuronQuery): Promise<NeuronPage> {
+    return this.#withCtx((c, ctx) => searchNeurons(c.db.db, ctx, q));
+  }
+
+  async neuronsCsv(q: NeuronQuery): Promise<string> {
+    return this.#withCtx((c, ctx) => neuronsCsv(c.db.db, ctx, q));
+  }
+
+  async statuses(): Promise<StatusCount[]> {
+    return this.#withCtx((c, ctx) => statuses(c.db.db, ctx));
+  }
+
+  async rois(args?: { all?: boolean }): Promise<RoiRow[]> {
+    return this.#withCtx((c, ctx) => roiTable(c.db.db, ctx, args?.all === true));
+  }
+
+  async roiConnectivity(args?: { rois?: string[] }): Promise<RoiConnectivity> {
+    return this.#withCtx((c, ctx) => roiConnectivity(c.db.db, ctx, args?.rois));
+  }
+
+  async body(args: { bodyId: string }): Promise<BodyDetail> {
+    const id = parseU64(args.bodyId);
+    return this.#withCtx((c, ctx) => bodyDetail(c.db.db, ctx, id));
+  }
+
+  async partners(args: { bodyId: string; direction: 'upstream' | 'downstream' }): Promise<Partner[]> {
+    const id = parseU64(args.bodyId);
+    return this.#withCtx((c, ctx) => partners(c.db.db, ctx, id, args.direction));
+  }
+
+  close(): void {
+    this.#closeReader();
+    this.#unobserve();
+  }
+}
+
+function nodeIdOf(cache: Cache, uuid: string): number {
+  const id = cache.db.db.prepare('SELECT id FROM main.nodes WHERE uuid = ?').pluck().safeIntegers(false).get(uuid) as number | undefined;
+  if (id === undefined) throw new NotFoundError(`node ${uuid} is not in the cache at ${cache.dir}`);
+  return id;
+}
