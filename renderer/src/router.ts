@@ -1,6 +1,7 @@
 /** The views that exist. Hash history: works the same under app:// (Electron) and in browser mode. */
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import ConnectView from './views/ConnectView.vue';
+import NeuronsView from './views/NeuronsView.vue';
 
 export interface NavEntry {
   path: string;
@@ -10,6 +11,10 @@ export interface NavEntry {
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/connect' },
   { path: '/connect', component: ConnectView, meta: { label: 'Connect & Sync' } },
+  { path: '/neurons', component: NeuronsView, meta: { label: 'Neurons' } },
+  { path: '/rois', component: () => import('./views/RoisView.vue'), meta: { label: 'ROIs' } },
+  // A body (what a neuron row opens). The full body view is built on branch ui-body; same route.
+  { path: '/body/:id(\\d+)', component: () => import('./views/BodyView.vue') },
 ];
 
 export const navEntries: NavEntry[] = routes.filter((r) => r.meta?.label).map((r) => ({ path: r.path, label: String(r.meta!.label) }));
