@@ -31,7 +31,7 @@ describe('background checkpoints', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
     // ~24 MB of block contents in 48 commits: far past the 1000-page automatic threshold.
-    const fetchId = cache.write(() => cache.fetches.record({ jobId: null, instanceId: ids.seg, nodeId: ids.root, request: 'test', mutationId: null }));
+    const fetchId = cache.write(() => cache.fetches!.record({ jobId: null, instanceId: ids.seg, nodeId: ids.root, request: 'test', mutationId: null }));
     for (let i = 0; i < 48; i++) {
       cache.write(() => {
         const data = new Uint8Array(512 * 1024).fill(i);
