@@ -109,6 +109,33 @@ export async function startSession(): Promise<SessionState> {
   return probe.ok ? 'ready' : 'needs-token';
 }
 
+/**
+ * While main builds a node's derived tables in the background it answers queries with the error code
+ * 'building' (branch derive): the views wait for the build instead of showing an error.
+ */
+const BUILDING_RETRY_MS = 500;
+const BUILDING_GIVE_UP_MS = 30 * 60_000;
+
+function waitWhileBuilding(raw: DvidDeskApi): DvidDeskApi {
+  const methods = Object.fromEntries(
+    API_METHODS.map((name) => [
+      name,
+      async (arg?: unknown) => {
+        const started = Date.now();
+        for (;;) {
+          try {
+            return await (raw[name] as (a?: unknown) => Promise<unknown>)(arg);
+          } catch (err) {
+            if (!(err instanceof ApiError) || (err.code as string) !== 'building' || Date.now() - started > BUILDING_GIVE_UP_MS) throw err;
+            await new Promise((r) => setTimeout(r, BUILDING_RETRY_MS));
+          }
+        }
+      },
+    ]),
+  ) as unknown as DvidDeskMethods;
+  return { ...methods, on: (event, listener) => raw.on(event, listener) };
+}
+
 const exposed = window[API_GLOBAL as 'dvidDesk'];
 export const transport: 'ipc' | 'http' = exposed ? 'ipc' : 'http';
-export const api: DvidDeskApi = exposed ? wrapIpc(exposed) : createHttpApi();
+export const api: DvidDeskApi = waitWhileBuilding(exposed ? wrapIpc(exposed) : createHttpApi());
