@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { instanceDefs } from '../dataset/instances';
 import type { Dataset } from '../dataset/store';
 import { AnnotationInstance, noteSource, synapseSource } from './annotation-store';
-import { baseContext, type DvidRequest, type ServerContext } from './context';
+import { baseContext, forkVersions, type DvidRequest, type ServerContext } from './context';
 import { DvidError } from './errors';
 import { FaultTable, type FaultRule } from './faults';
 import { KeyvalueInstance } from './keyvalue-store';
@@ -31,12 +31,15 @@ export interface RunningDemoServer {
   setFaults(rules: readonly FaultRule[]): void;
   /** How many requests each current rule has changed. */
   faultCounts(): number[];
+  /** DVID's "full write" mode: accept writes on locked nodes (tests change locked data with it). */
+  setFullWrite(on: boolean): void;
   close(): Promise<void>;
 }
 
 const MAX_BODY = 1 << 30;
 
-function buildContext(ds: Dataset, seed: number): ServerContext {
+function buildContext(shared: Dataset, seed: number): ServerContext {
+  const ds = forkVersions(shared);
   const defs = instanceDefs(ds.rois.map((r) => r.name));
   const base = baseContext(ds, defs);
   const seg = base.labelmaps.segmentation!;
@@ -174,6 +177,9 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     log,
     setFaults: (rules) => faults.set(rules),
     faultCounts: () => faults.counts(),
+    setFullWrite: (on) => {
+      ctx.fullWrite = on;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
