@@ -110,6 +110,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('what each cache holds, per instance and node, and how fresh it is')
     .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
     .option('--json', 'machine-readable output')
+    .option('--stale-after <age>', 'open-node data not re-checked for this long count as stale (default 1h; e.g. 30m, 2h, 1d)')
     .action(async (opts: StatusOptions) => {
       status = await runStatus(opts);
     });
