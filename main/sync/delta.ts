@@ -71,9 +71,10 @@ const big = (x: unknown): bigint | null =>
   typeof x === 'bigint' ? x : typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? BigInt(x) : typeof x === 'string' && /^\d{1,20}$/.test(x) ? BigInt(x) : null;
 const bigs = (x: unknown): bigint[] => (Array.isArray(x) ? x.map(big).filter((v): v is bigint => v !== null) : []);
 
+const add = (set: Set<bigint>, ...xs: Array<bigint | null>) => xs.forEach((x) => x !== null && x !== 0n && set.add(x));
+
 export function analyseLabelmapRecords(records: readonly MutationRecord[]): Omit<LabelmapChanges, 'records' | 'position'> {
   const out = { full: null as string | null, bodies: new Set<bigint>(), shrunk: new Set<bigint>(), splitSvs: new Set<bigint>(), newSvs: new Set<bigint>() };
-  const add = (set: Set<bigint>, ...xs: Array<bigint | null>) => xs.forEach((x) => x !== null && x !== 0n && set.add(x));
   for (const r of records) {
     const f = r.fields;
     switch (r.action) {
