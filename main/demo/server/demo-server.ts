@@ -113,6 +113,12 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     }
     const method = req.method ?? 'GET';
     const fault = faults.take(method, path);
+    // A client that leaves while a latency fault holds its answer: no reply is written (writing to the
+    // closed socket would never complete), and the exchange is logged as aborted.
+    let gone = false;
+    res.once('close', () => {
+      if (!res.writableFinished) gone = true;
+    });
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs ?? 500));
     if (parsed) {
       try {
@@ -129,7 +135,8 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     if (method === 'HEAD') reply = { ...reply!, body: null };
     let result;
     try {
-      result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
+      if (gone) result = { status: 0, bytes: 0, outcome: 'aborted' as const };
+      else result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
     } catch (e) {
       console.error(`demo server: writing ${method} ${path}:`, e);
       req.socket.destroy();
