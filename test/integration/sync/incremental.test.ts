@@ -11,6 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cache } from '../../../main/cache/index';
+import { u64ToDb } from '../../../main/cache/u64';
 import { verifyCache } from '../../../main/cache/verify';
 import type { DemoServer, LogEntry } from '../../../main/demo/index';
 import { DvidClient } from '../../../main/dvid/client';
@@ -162,8 +163,49 @@ describe('re-syncing an open node after proofreading', () => {
     expect(full.outcome!.state).toBe('done');
     const got = nodeContent(demo, root, child);
     const want = nodeContent(demo, clean, child);
+    for (const table of ['blocks', 'block_bytes', 'sv_map', 'element_blocks', 'element_block_svs', 'kv_entries', 'body_annotations', 'labelsz_counts']) {
+      expect(want[table]!.length, table).toBeGreaterThan(10);
+    }
+    // The clean sync sees the edits (so equality below is about them): B is gone, C's half has a body.
+    // (dumpContent prints uint64 columns in their stored XOR-2^63 form)
+    expect(want.sv_map!.some((r) => r.endsWith(` ${u64ToDb(b)}`))).toBe(false);
+    expect(want.sv_map!.some((r) => r.endsWith(` ${u64ToDb(cleavedLabel)}`))).toBe(true);
+    expect(want.sv_map!.some((r) => r.endsWith(` ${u64ToDb(a)}`))).toBe(true);
+    expect(want.kv_entries!.some((r) => r.split(' ')[2] === skeletonKeys[0])).toBe(false);
     for (const table of Object.keys(want)) expect({ table, rows: got[table] }).toEqual({ table, rows: want[table] });
   }, 240_000);
+
+  it('fetches again only the body-labelled blocks where a body lost voxels (;labels=bodies)', async () => {
+    const demo = await newDemo();
+    const child = demo.uuids.child as Uuid;
+    const root = tempRoot(cleanups);
+    const scopes = [parseInstanceArg('segmentation=all;labels=bodies')];
+    expect((await runSync(demo, root, child, scopes)).outcome!.state).toBe('done');
+    const client = new DvidClient({ baseUrl: demo.url });
+    const seg = client.labelmap(child, 'segmentation');
+    const neurons = demo.truth.neuronBodies(1);
+    const [a, b] = [neurons[12]!, neurons[14]!];
+    const bBlocks = new Set<string>();
+    for (const r of await seg.sparsevolCoarse(b)) for (let i = 0; i < r.length; i++) bBlocks.add(`${r.x + i},${r.y},${r.z}`);
+    await seg.merge(a, [b]);
+    await client.close();
+    const before = demo.log.entries.length;
+    const again = await runSync(demo, root, child, scopes);
+    expect(again.outcome!.state).toBe('done');
+    const asked = new Set<string>();
+    for (const e of since(demo, before).filter((x) => x.path.endsWith('/segmentation/specificblocks'))) {
+      const list = (new URLSearchParams(e.query).get('blocks') ?? '').split(',').map(Number);
+      for (let i = 0; i < list.length; i += 3) asked.add(`${list[i]},${list[i + 1]},${list[i + 2]}`);
+    }
+    // Exactly the blocks that held B (now A's voxels there).
+    expect(asked).toEqual(bBlocks);
+    expect(since(demo, before).filter((x) => /segmentation\/(blocks\/|mapping)/.test(x.path))).toEqual([]);
+    const clean = tempRoot(cleanups);
+    expect((await runSync(demo, clean, child, scopes)).outcome!.state).toBe('done');
+    const got = nodeContent(demo, root, child);
+    const want = nodeContent(demo, clean, child);
+    for (const table of Object.keys(want)) expect({ table, rows: got[table] }).toEqual({ table, rows: want[table] });
+  }, 180_000);
 
   it('makes no data request when nothing changed', async () => {
     const demo = await newDemo();
