@@ -14,7 +14,9 @@
  *   fetched again; a value rewritten under an existing key of another body is then not seen.
  * - annotation: DVID logs annotation edits to Kafka only, so the change signal is the synced labelsz
  *   ranking (every index the cache holds, scope `all`): bodies whose counts differ from the cached
- *   ranking are read with `/label/{body}?relationships=true`, and every annotation block holding one
+ *   ranking (less the groups of bodies a merge or cleave joined or parted whose totals did not move:
+ *   their elements only changed bodies) are read with `/label/{body}?relationships=true`, and every
+ *   annotation block holding one
  *   of their elements, cached or fresh, or a relationship partner of one, is fetched again whole
  *   (exactly as a full sync stores it). `bodies:` scopes re-read their affected bodies. Without a
  *   synced labelsz (bookmarks, to-dos) or with an ROI scope, the instance is re-synced in full.
@@ -276,14 +278,17 @@ function annotationLinks(d: DeltaPlanner, name: string): { labelmap: string | nu
   return { labelmap, labelsz };
 }
 
-/** Bodies whose counts in the server's ranking differ from the cached one (every cached index). */
-async function changedBodies(d: DeltaPlanner, labelsz: string): Promise<Set<bigint> | null> {
+/** Per index: the cached ranking's counts and the server's, by body. */
+type Counts = Array<{ idx: string; cached: Map<bigint, number>; fresh: Map<bigint, number> }>;
+
+/** The cached and the server's counts of every index the cache holds of a labelsz instance. */
+async function rankings(d: DeltaPlanner, labelsz: string): Promise<Counts | null> {
   const cache = d.input.cache;
   const id = cache.repo.instance(labelsz)?.id;
   if (id === undefined) return null;
   const indexes = cache.labelsz.indexes(id, d.nodeId);
   if (indexes.length === 0) return null;
-  const out = new Set<bigint>();
+  const out: Counts = [];
   const lsz = d.client.labelsz(d.uuid, labelsz);
   for (const idx of indexes) {
     const cached = new Map<bigint, number>();
@@ -292,15 +297,68 @@ async function changedBodies(d: DeltaPlanner, labelsz: string): Promise<Set<bigi
       .safeIntegers(true)
       .all(id, d.nodeId, idx) as Array<{ label: bigint; count: bigint }>;
     for (const r of rows) cached.set(u64FromDb(r.label), Number(r.count));
-    for await (const page of lsz.thresholdAll(1, idx as LabelszIndex, { signal: d.input.signal })) {
-      for (const r of page) {
-        if (cached.get(r.label) !== r.count) out.add(r.label);
-        cached.delete(r.label);
-      }
-    }
-    for (const gone of cached.keys()) out.add(gone);
+    const fresh = new Map<bigint, number>();
+    for await (const page of lsz.thresholdAll(1, idx as LabelszIndex, { signal: d.input.signal })) for (const r of page) fresh.set(r.label, r.count);
+    out.push({ idx, cached, fresh });
   }
   return out;
+}
+
+/**
+ * Bodies whose annotations changed: those whose counts differ, less the groups of bodies that
+ * labelmap mutations joined or parted (merge, cleave, …) when the group's totals are unchanged in
+ * every index: their elements only changed bodies, which the cache derives from the mapping.
+ */
+export function changedBodies(counts: Counts, groups: ReadonlyArray<ReadonlySet<bigint>>): Set<bigint> {
+  const changed = new Set<bigint>();
+  for (const { cached, fresh } of counts) {
+    for (const [b, n] of fresh) if (cached.get(b) !== n) changed.add(b);
+    for (const b of cached.keys()) if (!fresh.has(b)) changed.add(b);
+  }
+  for (const g of groups) {
+    const balanced = counts.every(({ cached, fresh }) => {
+      let before = 0;
+      let after = 0;
+      for (const b of g) {
+        before += cached.get(b) ?? 0;
+        after += fresh.get(b) ?? 0;
+      }
+      return before === after;
+    });
+    if (balanced) for (const b of g) changed.delete(b);
+  }
+  return changed;
+}
+
+/** Bodies that labelmap records joined or parted, as connected groups. */
+export function mutationGroups(records: readonly MutationRecord[]): Array<Set<bigint>> {
+  const parent = new Map<bigint, bigint>();
+  const find = (x: bigint): bigint => {
+    let r = x;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const join = (xs: Array<bigint | null>) => {
+    const ids = xs.filter((x): x is bigint => x !== null && x !== 0n);
+    for (const x of ids) if (!parent.has(x)) parent.set(x, x);
+    for (let i = 1; i < ids.length; i++) parent.set(find(ids[i]!), find(ids[0]!));
+  };
+  for (const r of records) {
+    const f = r.fields;
+    if (r.action === 'merge-complete') join([big(f.Target), ...bigs(f.Labels)]);
+    else if (r.action === 'cleave-complete') join([big(f.OrigLabel), big(f.CleavedLabel)]);
+    else if (r.action === 'renumber-complete') join([big(f.OrigLabel), big(f.NewLabel)]);
+    else if (r.action === 'split-complete') join([big(f.Target), big(f.NewLabel)]);
+  }
+  const groups = new Map<bigint, Set<bigint>>();
+  for (const x of parent.keys()) {
+    const r = find(x);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = new Set()));
+    g.add(x);
+  }
+  return [...groups.values()];
 }
 
 async function deltaAnnotation(d: DeltaPlanner, s: InstanceScope): Promise<PlannedInstance> {
@@ -310,10 +368,12 @@ async function deltaAnnotation(d: DeltaPlanner, s: InstanceScope): Promise<Plann
   if (scope.region.kind === 'roi') return d.full(s, 'ROI scopes are re-read whole');
   if (lszWithAll.length === 0) return d.full(s, 'DVID logs annotation edits to Kafka only, and no synced labelsz ranking (scope all) is cached to show which bodies changed');
   const changed = new Set<bigint>();
+  const lmChanges = links.labelmap ? await d.labelmapChanges(links.labelmap) : null;
+  const groups = lmChanges && !lmChanges.full ? mutationGroups(lmChanges.records) : [];
   for (const l of lszWithAll) {
-    const c = await changedBodies(d, l);
-    if (c === null) return d.full(s, `the cache holds no ranking of ${l}`);
-    for (const b of c) changed.add(b);
+    const counts = await rankings(d, l);
+    if (counts === null) return d.full(s, `the cache holds no ranking of ${l}`);
+    for (const b of changedBodies(counts, groups)) changed.add(b);
   }
   const cache = d.input.cache;
   const id = d.instanceId(name);
