@@ -523,8 +523,10 @@ export async function makeDeltaPlan(input: DeltaInput): Promise<Plan> {
     scopes[s.name] = scopeKey(s.scope);
     const mark = input.marks.get(s.name);
     if (!mark || mark.scope !== scopeKey(s.scope)) {
+      // The log position first, then the plan: what changes meanwhile is seen again next time.
+      const kind = type === 'labelmap' ? 'labelmap' : type === 'keyvalue' || type === 'neuronjson' ? 'keyvalue' : null;
+      if (kind) d.logs[s.name] = positionOf(kind, await readLog(input.client, resolved.uuid, s.name, kind, input.signal));
       instances.push(await d.full(s, mark ? `the last sync used scope ${mark.scope}` : 'never synced at this node'));
-      if (type === 'labelmap' || type === 'keyvalue' || type === 'neuronjson') d.logs[s.name] = positionOf(type === 'labelmap' ? 'labelmap' : 'keyvalue', await readLog(input.client, resolved.uuid, s.name, type === 'labelmap' ? 'labelmap' : 'keyvalue', input.signal));
       continue;
     }
     switch (type) {

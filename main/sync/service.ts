@@ -150,8 +150,8 @@ export class SyncService {
           if (m && m.scope === scopeKey(s.scope)) marks.set(s.name, m);
         }
       }
-      if (cache && all.length > 0 && marks.size === all.length) {
-        if (resolved.node.locked) {
+      if (cache && marks.size > 0) {
+        if (resolved.node.locked && marks.size === all.length) {
           const check = await spotCheck(cache, client, resolved, marks);
           const base = await makeDeltaPlan({ client, resolved, serverUrl: server.url, cache, scopes: [], marks });
           base.instances = all.map((s) => ({

@@ -125,13 +125,14 @@ export class SyncSession {
     }
     const parent = resolved.node.parents[0];
     const parentMarks = new Map<string, SyncMark>();
-    if (!o.full && !allMarked && !dryRun && parent) {
+    if (!o.full && marks.size === 0 && !dryRun && parent) {
       for (const s of scopes) {
         const m = readMark(cache, parent, s.name);
         if (m && m.scope === scopeKey(s.scope)) parentMarks.set(s.name, m);
       }
     }
-    if (!o.full && allMarked) {
+    if (!o.full && marks.size > 0) {
+      // Instances without a mark (new in the scopes, or synced with another scope) are planned in full inside it.
       plan = await makeDeltaPlan({ client: this.client, resolved, serverUrl: o.serverUrl, cache, scopes, marks, blockCompression: o.blockCompression });
     } else if (parentMarks.size > 0 && parent) {
       // A child node: start from the parent's data, then apply what the child's own logs say.
