@@ -47,7 +47,7 @@ export function freshnessText(n: NodeHoldings, now: number): string {
   const f = n.freshness;
   if (!f) return `fetched ${ago(n.lastFetchedAt, now)}`;
   const seen: string[] = [];
-  if (f.seen.lastMutation !== null) seen.push(`last mutation ${f.seen.lastMutation}`);
+  if (f.seen.lastMutation !== null && /^\d+$/.test(f.seen.lastMutation)) seen.push(`last mutation ${f.seen.lastMutation}`);
   if (f.seen.logRecords !== null) seen.push(`${f.seen.logRecords} log record(s)`);
   if (f.seen.hasLog === false) seen.push('no mutation log on the server');
   if (f.seen.repoMutationId !== null && !f.locked) seen.push(`repo mutation id ${f.seen.repoMutationId}`);

@@ -127,6 +127,11 @@ export async function runSync(opts: SyncOptions): Promise<number> {
       console.error('The cache was not changed. Run with --full to read the node again.');
       return 1;
     }
+    if (prepared.kind === 'up-to-date') {
+      console.log(formatPlan(prepared.plan));
+      console.log(`Up to date: nothing changed on node ${session.resolved.uuid} since the last sync (checked now).`);
+      return 0;
+    }
     if (prepared.kind === 'resume') {
       console.log(`Resuming sync #${prepared.job.id} of node ${session.resolved.uuid} (${prepared.itemsDone}/${prepared.items} requests already done) in ${session.dir}.`);
       if (opts.dryRun) return 0;

@@ -377,17 +377,22 @@ async function deltaAnnotation(d: DeltaPlanner, s: InstanceScope): Promise<Plann
   }
   const cache = d.input.cache;
   const id = d.instanceId(name);
-  const info = await d.client.repos.instanceInfo(d.uuid, links.labelmap ?? name, { dag: d.input.resolved.repo, signal: d.input.signal });
-  const bs: [number, number, number] = info.type === 'labelmap' ? info.extended.blockSize : [64, 64, 64];
+  const blockSize = async (): Promise<[number, number, number]> => {
+    if (!links.labelmap) return [64, 64, 64];
+    const info = await d.client.repos.instanceInfo(d.uuid, links.labelmap, { dag: d.input.resolved.repo, signal: d.input.signal });
+    return info.type === 'labelmap' ? info.extended.blockSize : [64, 64, 64];
+  };
   const items: PlannedItem[] = [];
   const notes: string[] = [];
   if (scope.region.kind === 'bodies') {
     const inScope = new Set(scope.region.bodies);
     for (const b of await d.labelmapBodies()) changed.add(b);
     const bodies = [...changed].filter((b) => inScope.has(b)).map(String);
+    const bs = bodies.length ? await blockSize() : ([64, 64, 64] as [number, number, number]);
     for (const c of chunk(bodies, 20)) items.push({ spec: { kind: 'element-bodies', bodies: c, blockSize: bs }, units: c.length * 500, bytes: c.length * 500 * 200 });
     notes.push(`${bodies.length} bod(ies) of the scope to read again`);
   } else if (changed.size > 0) {
+    const bs = await blockSize();
     const blocks = new Map<string, [number, number, number]>();
     const addPos = (p: readonly number[]) => {
       const c: [number, number, number] = [floorDiv(p[0]!, bs[0]), floorDiv(p[1]!, bs[1]), floorDiv(p[2]!, bs[2])];

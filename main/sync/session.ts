@@ -52,7 +52,9 @@ export type Prepared =
   | { kind: 'new'; plan: Plan; job: JobRow | null }
   | { kind: 'refused'; plan: Plan; message: string }
   /** A locked node synced before with the same scopes: nothing to download; the spot check's result. */
-  | { kind: 'checked'; result: SpotCheckResult };
+  | { kind: 'checked'; result: SpotCheckResult }
+  /** An open node whose logs and signals show no change since its last sync: no job; marks re-dated. */
+  | { kind: 'up-to-date'; plan: Plan };
 
 /** Log-keeping instance types and the log they keep. */
 function logKind(type: string): 'labelmap' | 'keyvalue' | null {
@@ -163,6 +165,16 @@ export class SyncSession {
     const message = refusal(plan, maxBytes);
     if (message) return { kind: 'refused', plan, message };
     if (dryRun) return { kind: 'new', plan, job: null };
+    if (plan.mode === 'incremental' && plan.instances.every((i) => i.items.length === 0) && marks.size === scopes.length) {
+      const now = Date.now();
+      cache.write(() => {
+        for (const [name, m] of marks) {
+          const log = plan.logs && name in plan.logs ? plan.logs[name] : m.log;
+          writeMark(cache, resolved.uuid, name, { ...m, syncedAt: now, checkedAt: now, repoMutationId: plan.mutationId, ...(log === undefined ? {} : { log }) });
+        }
+      }, 'recording the check');
+      return { kind: 'up-to-date', plan };
+    }
     await saveInstanceInfos(cache, this.client, resolved, plan.instances.map((i) => i.name));
     this.#job = createJob(cache, plan, nodeId);
     return { kind: 'new', plan, job: this.#job };

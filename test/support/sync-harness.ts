@@ -47,6 +47,7 @@ export async function runSync(
     const prepared = await session.prepare();
     if (prepared.kind === 'refused') throw new Error(prepared.message);
     if (prepared.kind === 'checked') return { session, outcome: null, progress, plan: null, checked: prepared.result };
+    if (prepared.kind === 'up-to-date') return { session, outcome: null, progress, plan: prepared.plan, checked: null };
     const outcome = await session.run((p) => progress.push(p));
     return { session, outcome, progress, plan: prepared.kind === 'new' ? prepared.plan : null, checked: null };
   } finally {
