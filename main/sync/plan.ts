@@ -78,11 +78,12 @@ export interface PlannedInstance {
 }
 
 /**
- * full: everything in scope. incremental: only what changed since the node's last sync (marks.ts).
- * child: the parent's stored data copied to this node first (fork.ts), then what the node's logs
- * say differs.
+ * full: everything in scope (on a locked node, what earlier jobs stored counts as done). reread: the
+ * same, asked for (--full), so nothing stored before counts. incremental: only what changed since the
+ * node's last sync (marks.ts). child: the parent's stored data copied to this node first (fork.ts),
+ * then what the node's logs say differs.
  */
-export type PlanMode = 'full' | 'incremental' | 'child';
+export type PlanMode = 'full' | 'reread' | 'incremental' | 'child';
 
 export interface Plan {
   mode?: PlanMode;

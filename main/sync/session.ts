@@ -158,7 +158,7 @@ export class SyncSession {
         if (kind) logs[s.name] = positionOf(kind, await readLog(this.client, resolved.uuid, s.name, kind));
       }
       plan = await makePlan({ client: this.client, resolved, serverUrl: o.serverUrl, scopes: o.scopes, maxBytes, blockCompression: o.blockCompression });
-      plan.mode = 'full';
+      plan.mode = o.full ? 'reread' : 'full';
       plan.logs = logs;
       plan.scopes = Object.fromEntries(scopes.map((s) => [s.name, scopeKey(s.scope)]));
     }

@@ -260,6 +260,18 @@ describe('re-syncing a locked node', () => {
     expect(third.checked!.findings.map((f) => f.what).join('\n')).toMatch(/mutation log/);
     // Reported, not applied: the cache is as it was.
     expect(nodeContent(demo, root, locked)).toEqual(contentBefore);
+    // --full reads the node again (nothing stored counts as final), and the next check is clean.
+    const reread = await runSync(demo, root, locked, scopes, { full: true });
+    expect(reread.outcome!.state).toBe('done');
+    expect(reread.plan!.mode).toBe('reread');
+    const cache = open(demo, root);
+    try {
+      const kvId = cache.repo.instance('segmentation_annotations')!.id;
+      expect(cache.kv.value(kvId, cache.repo.node(locked)!.id, `${body}`)!.toString()).toBe('{"status":"changed behind the lock"}');
+    } finally {
+      cache.close();
+    }
+    expect((await runSync(demo, root, locked, scopes)).checked!.findings).toEqual([]);
   }, 120_000);
 });
 
