@@ -35,6 +35,7 @@ async function sync(demo: DemoServer, root: string, node: string, full = false):
     const p = await session.prepare();
     if (p.kind === 'new') mode = p.plan.mode ?? 'full';
     if (p.kind === 'checked') mode = 'spot check';
+    else if (p.kind === 'up-to-date') mode = 'up to date';
     else {
       const o = await session.run();
       if (o.state !== 'done') throw new Error(`sync ended ${o.state}: ${o.error}`);
