@@ -8,7 +8,8 @@
  *   the lock is logged like any other;
  * - labelmap: `sample` stored blocks per instance, fetched again in one /specificblocks and compared
  *   by sha256 of the gunzipped block bytes (what the cache stores);
- * - keyvalue: `sample` stored keys, fetched again in one /keyvalues and compared by sha256.
+ * - keyvalue: `sample` stored keys (small values first), fetched again in one /keyvalues and
+ *   compared by sha256.
  *
  * Samples are spread over the stored rows (evenly by key order), so repeated checks look at the same
  * places; the logs cover the rest. A finding does not change the cache: the caller reports it and a
@@ -117,7 +118,9 @@ export async function spotCheck(
       }
       if (picked.length) facts.push(`${picked.length} block(s)`);
     } else if (kind === 'keyvalue') {
-      const keys = spread(cache.kv.keys(instanceId, nodeId), sample);
+      // Small values (kept inline, ≤ 64 KiB) keep the check cheap; the log covers the rest.
+      const small = db.prepare('SELECT key FROM kv_entries WHERE instance_id = ? AND node_id = ? AND value IS NOT NULL ORDER BY key').pluck().all(instanceId, nodeId) as string[];
+      const keys = spread(small.length ? small : cache.kv.keys(instanceId, nodeId), sample);
       if (keys.length) {
         const kv = client.keyvalue(node, name);
         const got = new Map<string, string>();
