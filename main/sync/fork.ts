@@ -37,7 +37,14 @@ export function copyNodeData(cache: Cache, instanceIds: readonly number[], from:
         const fetchAt = cols.indexOf('fetch_id');
         db.prepare(`DELETE FROM ${spec.name} WHERE instance_id = ? AND node_id = ?`).run(instanceId, to);
         const insert = db.prepare(`INSERT INTO ${spec.name} (${cols.join(', ')}, checksum) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
-        const rows = db.prepare(`SELECT ${cols.join(', ')} FROM ${spec.name} WHERE instance_id = ? AND node_id = ?`).raw(true).safeIntegers(true).all(instanceId, from);
+        // The supervoxel under an element is only as current as its labelmap at the child: rows read from a
+        // labelmap that is not copied too are left for the element-svs step to read (and map) at the child.
+        const viaLabelmap = cols.includes('labelmap_id') ? ` AND labelmap_id IN (${instanceIds.map(() => '?').join(', ')})` : '';
+        const rows = db
+          .prepare(`SELECT ${cols.join(', ')} FROM ${spec.name} WHERE instance_id = ? AND node_id = ?${viaLabelmap}`)
+          .raw(true)
+          .safeIntegers(true)
+          .all(instanceId, from, ...(viaLabelmap ? instanceIds : []));
         for (const row of rows as unknown[][]) {
           row[nodeAt] = BigInt(to);
           if (fetchAt >= 0) row[fetchAt] = BigInt(fetchId);
