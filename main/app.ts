@@ -8,6 +8,7 @@ import { startDemoServer, type DemoServer } from './demo/index';
 import { DeriveService } from './derive/service';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
+import { ViewService } from './view/service';
 
 export interface AppConfig {
   mode: AppMode;
@@ -121,6 +122,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
 
   // Search, ROI tables and bodies, answered from the active node's cache (main/derive).
   const derive = new DeriveService({ cacheRoot: config.cacheRoot, server: config.server });
+  // Body view and slices (issue 9): meshes, skeletons, synapses and slices from the same cache.
+  const view = new ViewService(derive);
 
   const pollMs = config.pollMs ?? 30_000;
   const timer = config.server && pollMs > 0 ? setInterval(() => void checkConnection(), pollMs) : null;
@@ -154,6 +157,15 @@ export function createApp(config: AppConfig): DvidDeskApp {
     roiConnectivity: (arg) => derive.roiConnectivity(arg),
     body: (arg) => derive.body(arg),
     partners: (arg) => derive.partners(arg),
+    // body view and slices (issue 9)
+    bodyMesh: (arg) => view.bodyMesh(arg),
+    bodySkeleton: (arg) => view.bodySkeleton(arg),
+    bodySynapses: (arg) => view.bodySynapses(arg),
+    roiMesh: (arg) => view.roiMesh(arg),
+    slice: (arg) => view.slice(arg),
+    sliceInfo: (arg) => view.sliceInfo(arg),
+    bodyNames: (arg) => view.bodyNames(arg),
+    bodyGeometry: (arg) => view.bodyGeometry(arg),
   };
 
   return {
@@ -162,6 +174,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
     async close() {
       if (timer) clearInterval(timer);
       await inflight?.catch(() => undefined);
+      await view.close();
       derive.close();
       await dvid?.close();
     },

@@ -41,6 +41,15 @@ const api = {
   roiConnectivity: method('roiConnectivity'),
   body: method('body'),
   partners: method('partners'),
+  // body view and slices (issue 9)
+  bodyMesh: method('bodyMesh'),
+  bodySkeleton: method('bodySkeleton'),
+  bodySynapses: method('bodySynapses'),
+  roiMesh: method('roiMesh'),
+  slice: method('slice'),
+  sliceInfo: method('sliceInfo'),
+  bodyNames: method('bodyNames'),
+  bodyGeometry: method('bodyGeometry'),
   on<E extends EventName>(event: E, listener: (payload: DvidDeskEvents[E]) => void) {
     if (!knownEvents.has(event)) throw new Error(`unknown event "${String(event)}"`);
     const channel = ipcEventChannel(event);

@@ -40,6 +40,21 @@ const neuronQuery = z.strictObject({
   limit: z.number().int().min(1).max(1000).optional(),
 });
 
+// Body view and slices (issue 9)
+const instanceName = z.string().min(1).max(200);
+const bodyIds = z.array(u64).min(1).max(10_000);
+const coord = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
+const sliceRequest = z.strictObject({
+  instance: instanceName.optional(),
+  axis: z.enum(['xy', 'xz', 'yz']),
+  position: coord,
+  scale: z.number().int().min(0).max(20),
+  x0: coord,
+  y0: coord,
+  width: z.number().int().min(1).max(1024),
+  height: z.number().int().min(1).max(1024),
+});
+
 /** Exactly one schema per contract method; `satisfies` keeps each schema's output type equal to the contract's. */
 export const argSchemas = {
   appInfo: z.undefined(),
@@ -52,6 +67,15 @@ export const argSchemas = {
   roiConnectivity: z.strictObject({ rois: z.array(roiName).max(500).optional() }).optional(),
   body: z.strictObject({ bodyId: u64 }),
   partners: z.strictObject({ bodyId: u64, direction: z.enum(['upstream', 'downstream']) }),
+  // body view and slices (issue 9)
+  bodyMesh: z.strictObject({ bodyId: u64 }),
+  bodySkeleton: z.strictObject({ bodyId: u64 }),
+  bodySynapses: z.strictObject({ bodyId: u64 }),
+  roiMesh: z.strictObject({ roi: roiName }),
+  slice: sliceRequest,
+  sliceInfo: z.strictObject({ instance: instanceName.optional() }).optional(),
+  bodyNames: z.strictObject({ bodyIds }),
+  bodyGeometry: z.strictObject({ bodyIds }),
 } satisfies { [M in MethodName]: z.ZodType<MethodArg<M>> };
 
 const methodSet: ReadonlySet<string> = new Set(API_METHODS);
