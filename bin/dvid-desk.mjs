@@ -3,7 +3,7 @@
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   console.error(
-    `dvid-desk needs Node 22 or newer (this is ${process.version}; better-sqlite3 would crash): run it as "npx dvid-desk", which uses the project's Node 24.`,
+    `dvid-desk needs Node 22 or newer (this is v${process.versions.node}; better-sqlite3 would crash): run it as "npx dvid-desk", which uses the project's Node 24.`,
   );
   process.exit(1);
 }

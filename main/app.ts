@@ -8,6 +8,7 @@ import { startDemoServer, type DemoServer } from './demo/index';
 import { DeriveService } from './derive/service';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
+import { SyncService } from './sync/service';
 import { ViewService } from './view/service';
 
 export interface AppConfig {
@@ -124,6 +125,12 @@ export function createApp(config: AppConfig): DvidDeskApp {
   const derive = new DeriveService({ cacheRoot: config.cacheRoot, server: config.server });
   // Body view and slices (issue 9): meshes, skeletons, synapses and slices from the same cache.
   const view = new ViewService(derive);
+  const sync = new SyncService({
+    cacheRoot: config.cacheRoot,
+    server: config.server,
+    token: config.token ?? null,
+    onProgress: (p) => events.emit('syncProgress', p),
+  });
 
   const pollMs = config.pollMs ?? 30_000;
   const timer = config.server && pollMs > 0 ? setInterval(() => void checkConnection(), pollMs) : null;
@@ -166,6 +173,12 @@ export function createApp(config: AppConfig): DvidDeskApp {
     sliceInfo: (arg) => view.sliceInfo(arg),
     bodyNames: (arg) => view.bodyNames(arg),
     bodyGeometry: (arg) => view.bodyGeometry(arg),
+    syncPlan: (arg) => sync.plan(arg),
+    syncStart: (arg) => sync.start(arg),
+    syncPause: (arg) => sync.pause(arg),
+    syncResume: (arg) => sync.resume(arg),
+    syncCancel: (arg) => sync.cancel(arg),
+    syncStatus: (arg) => sync.status(arg),
   };
 
   return {
@@ -177,6 +190,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
       await view.close();
       derive.close();
       await dvid?.close();
+      await sync.close();
     },
   };
 }

@@ -221,6 +221,83 @@ export interface BodyGeometry {
   skeleton: { bytes: number } | null;
 }
 
+/** One instance of a sync plan and its scope, in the grammar of `dvid-desk sync --instance NAME=SCOPE`. */
+export interface SyncInstanceArg {
+  name: string;
+  /** all (default), roi:EB,FB, bbox:x0,y0,z0-x1,y1,z1, bodies:1,2,3, keys:A..B, top:N; labelmaps add ;scales=0-3 */
+  scope?: string;
+}
+
+export interface SyncPlanArgs {
+  /** Node: full UUID, unique prefix, or UUID:branch (the branch's leaf). */
+  node: string;
+  /** What to take; omitted = every instance of the node with its default scope. */
+  instances?: SyncInstanceArg[];
+  /** Refuse plans estimated above this many bytes (default 4 GiB). */
+  maxBytes?: number;
+}
+
+export interface SyncPlanInstance {
+  name: string;
+  type: string;
+  /** Canonical scope text. */
+  scope: string;
+  /** Requests the sync will make for it. */
+  requests: number;
+  /** Blocks, elements, keys, … (estimate). */
+  items: number;
+  /** Estimated bytes to download. */
+  bytes: number;
+  notes: string[];
+}
+
+export interface SyncPlan {
+  /** Pass to syncStart. Valid while the app runs. */
+  planId: string;
+  server: string;
+  /** Root UUID of the repo. */
+  repo: string;
+  /** Full UUID of the node. */
+  node: string;
+  nodeLocked: boolean;
+  instances: SyncPlanInstance[];
+  totalBytes: number;
+  maxBytes: number;
+  /** null when the plan may run; otherwise why it is refused and how to narrow it. */
+  refused: string | null;
+  /** An unfinished job of this same plan, which syncStart resumes instead of starting over. */
+  resumableJobId: number | null;
+}
+
+export type SyncState = 'running' | 'pausing' | 'paused' | 'cancelling' | 'cancelled' | 'done' | 'failed';
+
+export interface SyncProgress {
+  jobId: number;
+  state: SyncState;
+  /** Requests (work items). */
+  items: { done: number; failed: number; total: number };
+  /** Blocks, elements, keys, … (estimates for what is not done yet). */
+  units: { done: number; total: number };
+  bytes: { done: number; estimated: number };
+  /** Bytes per second over the last seconds. */
+  rate: number;
+  etaSeconds: number | null;
+  /** Instances being synced right now. */
+  current: string[];
+}
+
+export interface SyncJobStatus extends SyncProgress {
+  node: string;
+  /** Why the job stopped (disk full, …) or how many items failed. */
+  error: string | null;
+  /** What failed for good, per instance. */
+  failures: Array<{ instance: string; kind: string; subjects: string[] }>;
+}
+
+export interface SyncJobArgs {
+  jobId: number;
+}
+
 export interface DvidDeskMethods {
   /** Version, mode, cache root and configured server. Never touches the network. */
   appInfo(): Promise<AppInfo>;
@@ -258,12 +335,25 @@ export interface DvidDeskMethods {
   bodyNames(args: { bodyIds: U64[] }): Promise<BodyName[]>;
   /** What is cached to draw each body (mesh size and triangles, skeleton), for the triangle budget. */
   bodyGeometry(args: { bodyIds: U64[] }): Promise<BodyGeometry[]>;
+  /** Plans a sync of the configured server: item counts and estimated bytes, before any download. */
+  syncPlan(args: SyncPlanArgs): Promise<SyncPlan>;
+  /** Starts (or resumes, see SyncPlan.resumableJobId) the sync of a plan; progress comes as syncProgress events. */
+  syncStart(args: { planId: string }): Promise<SyncProgress>;
+  /** Pauses a running sync: what was stored stays; syncResume continues from there. */
+  syncPause(args: SyncJobArgs): Promise<SyncProgress>;
+  syncResume(args: SyncJobArgs): Promise<SyncProgress>;
+  /** Stops a sync for good (what was stored stays in the cache). */
+  syncCancel(args: SyncJobArgs): Promise<SyncProgress>;
+  /** Sync jobs of the configured server's caches (one, or all when no jobId). */
+  syncStatus(args?: { jobId?: number }): Promise<SyncJobStatus[]>;
 }
 
 /** Main → renderer pushes. */
 export interface DvidDeskEvents {
   /** The connection state changed (or was re-checked). */
   connection: ConnectionStatus;
+  /** A sync advanced (at most a few times a second) or changed state. */
+  syncProgress: SyncProgress;
 }
 
 export type MethodName = keyof DvidDeskMethods;
@@ -298,9 +388,15 @@ export const API_METHODS = [
   'sliceInfo',
   'bodyNames',
   'bodyGeometry',
+  'syncPlan',
+  'syncStart',
+  'syncPause',
+  'syncResume',
+  'syncCancel',
+  'syncStatus',
 ] as const satisfies readonly MethodName[];
 /** The runtime list of events; a type test keeps it equal to DvidDeskEvents. */
-export const API_EVENTS = ['connection'] as const satisfies readonly EventName[];
+export const API_EVENTS = ['connection', 'syncProgress'] as const satisfies readonly EventName[];
 
 /** Error shape both bridges use for a failed call. */
 export interface ApiErrorBody {

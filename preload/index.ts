@@ -50,6 +50,12 @@ const api = {
   sliceInfo: method('sliceInfo'),
   bodyNames: method('bodyNames'),
   bodyGeometry: method('bodyGeometry'),
+  syncPlan: method('syncPlan'),
+  syncStart: method('syncStart'),
+  syncPause: method('syncPause'),
+  syncResume: method('syncResume'),
+  syncCancel: method('syncCancel'),
+  syncStatus: method('syncStatus'),
   on<E extends EventName>(event: E, listener: (payload: DvidDeskEvents[E]) => void) {
     if (!knownEvents.has(event)) throw new Error(`unknown event "${String(event)}"`);
     const channel = ipcEventChannel(event);

@@ -39,6 +39,7 @@ const neuronQuery = z.strictObject({
   offset: count.optional(),
   limit: z.number().int().min(1).max(1000).optional(),
 });
+const jobArg = z.strictObject({ jobId: z.number().int().positive() });
 
 // Body view and slices (issue 9)
 const instanceName = z.string().min(1).max(200);
@@ -76,6 +77,19 @@ export const argSchemas = {
   sliceInfo: z.strictObject({ instance: instanceName.optional() }).optional(),
   bodyNames: z.strictObject({ bodyIds }),
   bodyGeometry: z.strictObject({ bodyIds }),
+  syncPlan: z.strictObject({
+    node: z.string().min(1).max(100).regex(/^[0-9a-fA-F]*(:[^\s:/]{1,200})?$/, 'a node UUID, prefix, or UUID:branch'),
+    instances: z
+      .array(z.strictObject({ name: z.string().min(1).max(500), scope: z.string().min(1).max(100_000).optional() }))
+      .max(10_000)
+      .optional(),
+    maxBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
+  syncStart: z.strictObject({ planId: z.string().min(1).max(200) }),
+  syncPause: jobArg,
+  syncResume: jobArg,
+  syncCancel: jobArg,
+  syncStatus: z.strictObject({ jobId: z.number().int().positive().optional() }).optional(),
 } satisfies { [M in MethodName]: z.ZodType<MethodArg<M>> };
 
 const methodSet: ReadonlySet<string> = new Set(API_METHODS);

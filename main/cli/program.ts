@@ -8,6 +8,7 @@ import { UsageError, type LaunchOptions } from './options';
 import { runRebuildCache, type RebuildOptions } from './rebuild-cache';
 import { runStart } from './start';
 import { runStatus, type StatusOptions } from './status';
+import { runSync, type SyncOptions } from './sync';
 import { runVerify, type VerifyOptions } from './verify';
 import { runWeb } from './web';
 
@@ -70,6 +71,40 @@ export async function runCli(argv: string[]): Promise<number> {
     });
 
   program
+    .command('demo-server')
+    .description('serve the embedded demo DVID (a seeded mini-hemibrain) on 127.0.0.1; prints its URL first')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--seed <n>', 'generator seed (default: 20200120)')
+    .option('--size <n>', 'volume edge in voxels for benchmarks, a multiple of 64 (e.g. 2048)')
+    .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
+    .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
+    .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
+    .action(async (opts: DemoServerCliOptions) => {
+      status = await runDemoServer(opts);
+    });
+
+  program
+    .command('sync')
+    .description('copy chosen instances of a DVID node into the cache (plans first; resumes an unfinished sync of the same plan)')
+    .requiredOption('--server <url>', 'the DVID server, e.g. http://localhost:8000')
+    .option('--node <uuid[:branch]>', 'the node: full UUID, unique prefix, or UUID:branch (the branch leaf)')
+    .option(
+      '--instance <name[=scope]>',
+      'an instance to sync and its scope: all | roi:EB,FB | bbox:x0,y0,z0-x1,y1,z1 | bodies:1,2 | bodies:@file | keys:A..B | top:N, labelmaps also ;scales=0-3 and ;labels=bodies (repeatable; default: every instance, scope all)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--plan <file.json>', 'instances and scopes from a file: {"node": …, "instances": [{"name": …, "scope": …}]}')
+    .option('--max-bytes <n>', 'refuse plans estimated above this (default 4GiB; suffixes K, M, G, T)')
+    .option('--cache <dir>', 'cache root (default: the per-user app data folder, or $DVID_DESK_HOME)')
+    .option('--token <jwt>', 'bearer token for servers that require one (or $DVID_TOKEN)')
+    .option('--concurrency <n>', 'requests in flight at once (default 4)')
+    .option('--dry-run', 'print the plan and stop')
+    .option('--block-compression <form>', 'labelmap block payloads: blocks (default: gzipped DVID blocks) or lz4 (raw voxels, ~10× larger on the wire)')
+    .action(async (opts: SyncOptions) => {
+      status = await runSync(opts);
+    });
+
+  program
     .command('status')
     .description('what each cache holds, per instance and node, and how fresh it is')
     .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
@@ -93,19 +128,6 @@ export async function runCli(argv: string[]): Promise<number> {
     .requiredOption('--cache <dir>', 'the cache folder (…/<host_port>/<repo uuid>) to move aside')
     .action(async (opts: RebuildOptions) => {
       status = await runRebuildCache(opts);
-    });
-
-  program
-    .command('demo-server')
-    .description('serve the embedded demo DVID (a seeded mini-hemibrain) on 127.0.0.1; prints its URL first')
-    .option('--port <n>', 'port to listen on (default: any free port)')
-    .option('--seed <n>', 'generator seed (default: 20200120)')
-    .option('--size <n>', 'volume edge in voxels for benchmarks, a multiple of 64 (e.g. 2048)')
-    .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
-    .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
-    .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
-    .action(async (opts: DemoServerCliOptions) => {
-      status = await runDemoServer(opts);
     });
 
   try {

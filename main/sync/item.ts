@@ -49,8 +49,3 @@ export interface Syncer {
   readonly kind: string;
   run(ctx: ItemContext): Promise<ItemOutcome>;
 }
-
-/** Parses a cursor written by commit(). */
-export function cursorOf<T>(ctx: ItemContext): T | null {
-  return ctx.cursor as T | null;
-}

@@ -16,23 +16,11 @@
 import { CacheError } from '../cache/errors';
 import type { Cache } from '../cache/index';
 import type { ItemRow, JobRow, JobState } from '../cache/job-store';
+import type { SyncProgress } from '../../preload/api';
 import type { ItemContext, ItemOutcome, Progress, Syncer } from './item';
 
-export interface SyncProgress {
-  jobId: number;
-  state: JobState | 'pausing' | 'cancelling';
-  /** Work items (requests or batches). */
-  items: { done: number; failed: number; total: number };
-  /** Units: blocks, elements, keys, … (estimates for items not yet done). */
-  units: { done: number; total: number };
-  bytes: { done: number; estimated: number };
-  /** Bytes per second over the last few seconds. */
-  rate: number;
-  /** Seconds left at the current rate, null when unknown. */
-  etaSeconds: number | null;
-  /** Instances being synced right now. */
-  current: string[];
-}
+/** The progress shape of the API contract (preload/api.ts), also used by the CLI. */
+export type { SyncProgress };
 
 export interface SyncOutcome {
   state: JobState;
@@ -52,6 +40,11 @@ export interface RunnerOptions {
   onProgress?: (p: SyncProgress) => void;
   /** The repo mutation id recorded with every fetch. */
   mutationId?: bigint | null;
+  /**
+   * The node is locked (its data never change): an item identical to one already done by an earlier
+   * job of the same node is complete without running.
+   */
+  reuseDoneItems?: boolean;
 }
 
 class StopSignal extends Error {
@@ -70,6 +63,7 @@ export class SyncRunner {
   #job: JobRow;
   readonly #syncers: ReadonlyMap<string, Syncer>;
   readonly #opts: Required<Omit<RunnerOptions, 'onProgress' | 'mutationId'>> & Pick<RunnerOptions, 'onProgress' | 'mutationId'>;
+  readonly #twin;
   readonly #instanceNames: Map<number, string>;
   #items: ItemRow[] = [];
   readonly #inflight = new Map<number, AbortController>();
@@ -93,7 +87,14 @@ export class SyncRunner {
       progressMs: opts.progressMs ?? 250,
       onProgress: opts.onProgress,
       mutationId: opts.mutationId ?? job.mutationId,
+      reuseDoneItems: opts.reuseDoneItems ?? false,
     };
+    this.#twin = cache.db.db
+      .prepare(
+        `SELECT i.done_items AS doneItems, i.bytes AS bytes FROM sync_items i JOIN sync_jobs j ON j.id = i.job_id
+         WHERE j.node_id = ? AND j.id <> ? AND i.instance_id = ? AND i.kind = ? AND i.spec = ? AND i.state = 'done' LIMIT 1`,
+      )
+      .safeIntegers(false);
     this.#instanceNames = new Map(cache.repo.instances().map((i) => [i.id, i.name]));
   }
 
@@ -112,6 +113,11 @@ export class SyncRunner {
   }
 
   #stop(why: 'pause' | 'cancel' | 'fatal'): void {
+    if (!this.#running) {
+      // Not running (paused, or never started): a cancel is recorded at once.
+      if (why === 'cancel' && this.#job.state !== 'done' && this.#job.state !== 'cancelled') this.#writeJob('cancelled');
+      return;
+    }
     if (this.#stopping === 'fatal' || this.#stopping === 'cancel') return;
     this.#stopping = why;
     for (const ac of this.#inflight.values()) ac.abort(new StopSignal(why));
@@ -217,6 +223,8 @@ export class SyncRunner {
   }
 
   #finish(): SyncOutcome {
+    // Settled: progress() now reports the job's state, not 'pausing' / 'cancelling'.
+    this.#running = false;
     let state: JobState;
     let error: string | null = null;
     if (this.#stopping === 'fatal') {
@@ -302,6 +310,15 @@ export class SyncRunner {
     const spec = JSON.parse(item.spec) as unknown;
     try {
       if (!syncer) throw new Error(`no syncer for items of kind "${item.kind}"`);
+      if (this.#opts.reuseDoneItems) {
+        const twin = this.#twin.get(this.#job.nodeId, this.#job.id, item.instanceId, item.kind, item.spec) as { doneItems: number; bytes: number } | undefined;
+        if (twin) {
+          const done: ItemRow = { ...item, state: 'done', doneItems: twin.doneItems, bytes: 0, estBytes: 0, updatedAt: Date.now() };
+          cache.write(() => cache.jobs.writeItem(done), 'recording a reused item');
+          this.#replaceItem(done);
+          return;
+        }
+      }
       // The attempt counts from its first step, so a crash mid-attempt is counted too.
       item = { ...item, attempts: attempt, state: item.state === 'pending' ? 'pending' : item.state, updatedAt: Date.now() };
       const started = item;

@@ -9,6 +9,8 @@
  *   keys:A..B                        keyvalue keys A ≤ key ≤ B (byte order, both inclusive, as DVID's keyrange)
  *   top:N                            labelsz: the N highest-ranked labels of each index
  *   …;scales=0-3 | …;scales=0,2      labelmap: the pyramid levels to take (default 0)
+ *   …;labels=bodies                  labelmap: blocks with body ids (mapped by the server) instead of
+ *                                    supervoxel blocks plus the supervoxel→body mapping (the default)
  *
  * Names with quotes or spaces go in a plan file (`--plan FILE.json`):
  *   { "instances": [ { "name": "AB(L) x", "scope": "roi:EB" }, … ] }
@@ -29,6 +31,8 @@ export interface Scope {
   region: Region;
   /** labelmap pyramid levels; null = not given (default [0]). */
   scales: number[] | null;
+  /** labelmap: body-labelled blocks instead of supervoxel blocks + mapping (the default). */
+  bodyLabels?: boolean;
 }
 
 export interface InstanceScope {
@@ -80,10 +84,17 @@ export function parseScope(text: string, baseDir = process.cwd()): Scope {
   const semi = raw.indexOf(';');
   const main = semi < 0 ? raw : raw.slice(0, semi);
   let scales: number[] | null = null;
+  let bodyLabels = false;
   if (semi >= 0) {
     for (const opt of raw.slice(semi + 1).split(';')) {
+      const labels = /^\s*labels\s*=\s*(\w+)\s*$/.exec(opt);
+      if (labels) {
+        if (labels[1] !== 'bodies' && labels[1] !== 'supervoxels') throw new ScopeError(`;labels=${labels[1]}: use bodies or supervoxels`);
+        bodyLabels = labels[1] === 'bodies';
+        continue;
+      }
       const m = /^\s*scales\s*=\s*(.+)$/.exec(opt);
-      if (!m) throw new ScopeError(`scope option "${opt}": only ;scales=… is known`);
+      if (!m) throw new ScopeError(`scope option "${opt}": ;scales=… and ;labels=bodies are known`);
       scales = parseScales(m[1]!);
     }
   }
@@ -148,7 +159,7 @@ export function parseScope(text: string, baseDir = process.cwd()): Scope {
     default:
       throw new ScopeError(`unknown scope "${kind}" (all, roi:…, bbox:…, bodies:…, keys:…, top:N)`);
   }
-  return { region, scales };
+  return bodyLabels ? { region, scales, bodyLabels } : { region, scales };
 }
 
 /** `NAME` or `NAME=SCOPE` (the first '=' separates them; names with '=' need a plan file). */
@@ -206,14 +217,14 @@ export function scopeText(s: Scope): string {
       t = `top:${r.n}`;
       break;
   }
-  return s.scales ? `${t};scales=${s.scales.join(',')}` : t;
+  return `${t}${s.scales ? `;scales=${s.scales.join(',')}` : ''}${s.bodyLabels ? ';labels=bodies' : ''}`;
 }
 
 /** Full canonical form (every body id), for plan identity. */
 export function scopeKey(s: Scope): string {
   if (s.region.kind !== 'bodies') return scopeText(s);
   const ids = s.region.bodies.toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(',');
-  return `bodies:${ids}${s.scales ? `;scales=${s.scales.join(',')}` : ''}`;
+  return `bodies:${ids}${s.scales ? `;scales=${s.scales.join(',')}` : ''}${s.bodyLabels ? ';labels=bodies' : ''}`;
 }
 
 /** "4GiB", "500MB", "1.5T", "123" → bytes (K/M/G/T/P, with or without i, B; powers of 1024). */

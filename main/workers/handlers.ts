@@ -1,6 +1,6 @@
 /** Every production task handler; imported only by the worker entry (worker.ts). */
 import type { TaskHandler } from './registry';
-import { decodeLabelBlockHandler } from './tasks/decode-label-block.handler';
+import { decodeLabelBlockHandler, decodeLabelBlocksHandler } from './tasks/decode-label-block.handler';
 import { labelsAtPointsHandler } from './tasks/labels-at-points.handler';
 import { prepareMeshHandler } from './tasks/prepare-mesh.handler';
 import { prepareSkeletonHandler } from './tasks/prepare-skeleton.handler';
@@ -8,6 +8,7 @@ import { renderSliceHandler } from './tasks/render-slice.handler';
 
 export const HANDLERS: ReadonlyArray<TaskHandler<never, never>> = [
   decodeLabelBlockHandler as unknown as TaskHandler<never, never>,
+  decodeLabelBlocksHandler as unknown as TaskHandler<never, never>,
   labelsAtPointsHandler as unknown as TaskHandler<never, never>,
   // Body view and slices (issue 9)
   prepareMeshHandler as unknown as TaskHandler<never, never>,

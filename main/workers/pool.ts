@@ -72,6 +72,14 @@ export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/**
+ * For a sync: every core. While blocks stream in, the main thread mostly waits on sockets and short
+ * SQLite commits, and block decoding is what bounds the sync's speed.
+ */
+export function syncPoolSize(): number {
+  return Math.max(1, availableParallelism());
+}
+
 interface Entry {
   file: string | URL;
   eval: boolean;

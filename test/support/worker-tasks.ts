@@ -8,6 +8,8 @@ import { defineTask } from '../../main/workers/task';
 export const echoTask = defineTask<{ value: unknown }, { value: unknown; thread: number }>('test.echo');
 export const fillTask = defineTask<{ size: number; byte: number }, { bytes: Uint8Array }>('test.fill');
 export const sleepTask = defineTask<{ ms: number; tag: string; log?: string }, { tag: string; thread: number; start: number; end: number }>('test.sleep');
+/** Arrives at a shared counter and waits (up to `timeoutMs`) until `parties` tasks have arrived: only tasks running at once on different threads can all pass. */
+export const barrierTask = defineTask<{ counter: SharedArrayBuffer; parties: number; timeoutMs: number }, { thread: number; passed: boolean }>('test.barrier');
 export const crashOnceTask = defineTask<{ flagFile: string }, { survivedOn: number }>('test.crashOnce');
 export const crashAlwaysTask = defineTask<{ code: number }, never>('test.crashAlways');
 export const badInputTask = defineTask<{ offset: number }, never>('test.badInput');
@@ -24,6 +26,18 @@ export const handlers = [
     const start = Date.now();
     await new Promise((r) => setTimeout(r, ms));
     return { tag, thread: threadId, start, end: Date.now() };
+  }),
+  defineHandler(barrierTask, ({ counter, parties, timeoutMs }) => {
+    const c = new Int32Array(counter);
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = Atomics.load(c, 0); seen < parties; seen = Atomics.load(c, 0)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return { thread: threadId, passed: false };
+      Atomics.wait(c, 0, seen, left);
+    }
+    return { thread: threadId, passed: true };
   }),
   defineHandler(crashOnceTask, ({ flagFile }) => {
     if (!existsSync(flagFile)) {

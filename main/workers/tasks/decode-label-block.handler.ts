@@ -6,8 +6,9 @@ import { FormatError } from '../../formats/format-error';
 import { decodeLabelBlockToPalette, encodeLabelBlock, readLabelBlockHeader, type LabelBlockPalette } from '../../formats/label-block';
 import { lz4DecodeBlockUpTo } from '../../formats/lz4';
 import { defineHandler } from '../registry';
-import { decodeLabelBlockTask, type DecodeLabelBlockArgs, type DecodeLabelBlockResult } from './decode-label-block';
+import { decodeLabelBlocksTask, decodeLabelBlockTask, type DecodeLabelBlockArgs, type DecodeLabelBlockResult, type DecodeLabelBlocksResult } from './decode-label-block';
 import { packLabelCounts } from './label-counts';
+import { labelsOfPalette } from './labels-at-points.handler';
 
 const FORMAT = 'block-payload';
 
@@ -69,11 +70,29 @@ export function decodeLabelBlockPayload(args: DecodeLabelBlockArgs): DecodeLabel
   }
   const labels = histogram(palette);
   const hash = new Uint8Array(createHash('sha256').update(data).digest());
-  return { data, hash, gx: nx / 8, gy: ny / 8, gz: nz / 8, labels, labelCount: labels.length / 12 };
+  const out: DecodeLabelBlockResult = { data, hash, gx: nx / 8, gy: ny / 8, gz: nz / 8, labels, labelCount: labels.length / 12 };
+  if (args.points) out.labelsAt = labelsOfPalette(palette, args.points);
+  return out;
 }
 
-export const decodeLabelBlockHandler = defineHandler(decodeLabelBlockTask, decodeLabelBlockPayload, (r) => [
-  r.data.buffer as ArrayBuffer,
-  r.labels.buffer as ArrayBuffer,
-  r.hash.buffer as ArrayBuffer,
-]);
+function buffersOf(r: DecodeLabelBlockResult): ArrayBuffer[] {
+  const out = [r.data.buffer as ArrayBuffer, r.labels.buffer as ArrayBuffer, r.hash.buffer as ArrayBuffer];
+  if (r.labelsAt) out.push(r.labelsAt.buffer as ArrayBuffer);
+  return out;
+}
+
+export const decodeLabelBlockHandler = defineHandler(decodeLabelBlockTask, decodeLabelBlockPayload, buffersOf);
+
+export const decodeLabelBlocksHandler = defineHandler(
+  decodeLabelBlocksTask,
+  ({ payloads, compression, blockSize, points }): DecodeLabelBlocksResult =>
+    payloads.map((payload, i) => {
+      try {
+        return decodeLabelBlockPayload({ payload, compression, blockSize, points: points?.[i] ?? null });
+      } catch (err) {
+        if (err instanceof FormatError) return { error: { format: err.format, offset: err.offset, reason: err.reason } };
+        throw err;
+      }
+    }),
+  (results) => results.flatMap((r) => ('error' in r ? [] : buffersOf(r))),
+);

@@ -17,6 +17,8 @@ export interface DecodeLabelBlockArgs {
   compression: 'blocks' | 'lz4';
   /** Expected block size (voxels per edge, x y z), from the instance info. */
   blockSize: [number, number, number];
+  /** Block-local x, y, z triples whose labels to return as well (the elements inside the block). */
+  points?: Int32Array | null;
 }
 
 export interface DecodeLabelBlockResult {
@@ -30,6 +32,21 @@ export interface DecodeLabelBlockResult {
   /** Packed label histogram (label-counts.ts). */
   labels: Uint8Array;
   labelCount: number;
+  /** The label at each of `points`, when points were given. */
+  labelsAt?: BigUint64Array;
 }
 
 export const decodeLabelBlockTask = defineTask<DecodeLabelBlockArgs, DecodeLabelBlockResult>('decodeLabelBlock');
+
+/** Several payloads in one message (amortises the thread hop); a bad one fails alone, as `error`. */
+export interface DecodeLabelBlocksArgs {
+  payloads: Uint8Array[];
+  /** Per payload, the points of DecodeLabelBlockArgs (null: none). */
+  points?: Array<Int32Array | null>;
+  compression: 'blocks' | 'lz4';
+  blockSize: [number, number, number];
+}
+
+export type DecodeLabelBlocksResult = Array<DecodeLabelBlockResult | { error: { format: string; offset: number; reason: string } }>;
+
+export const decodeLabelBlocksTask = defineTask<DecodeLabelBlocksArgs, DecodeLabelBlocksResult>('decodeLabelBlocks');

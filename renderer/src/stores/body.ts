@@ -83,10 +83,10 @@ export const useBodyStore = defineStore('body', () => {
     for (const id of ids) if (!names.has(id) && id !== '0') pending.add(id);
     if (pending.size === 0 || batch) return;
     batch = Promise.resolve().then(async () => {
-      const ids = [...pending].slice(0, 10_000);
-      for (const id of ids) pending.delete(id);
+      const wanted = [...pending].slice(0, 10_000);
+      for (const id of wanted) pending.delete(id);
       try {
-        for (const n of await api.bodyNames({ bodyIds: ids })) names.set(n.bodyId, n);
+        for (const n of await api.bodyNames({ bodyIds: wanted })) names.set(n.bodyId, n);
         namesVersion.value++;
       } catch {
         // Names are decoration: the ids stay shown.

@@ -184,7 +184,7 @@ export class BodyScene {
     if (this.#frame) cancelAnimationFrame(this.#frame);
     this.#resize.disconnect();
     this.controls.dispose();
-    for (const k of [...this.#layers.keys()]) this.set(k, null);
+    for (const k of this.#layers.keys()) this.set(k, null); // deleting during Map iteration is well-defined
     this.renderer.dispose();
   }
 }

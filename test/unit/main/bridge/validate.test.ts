@@ -25,6 +25,22 @@ describe('validateArg', () => {
     expect(validateArg('connectionStatus', { refresh: true })).toEqual({ refresh: true });
   });
 
+  it('accepts and refuses sync arguments', () => {
+    expect(validateArg('syncPlan', { node: 'abc123:master', instances: [{ name: "a'L(R)", scope: 'roi:EB;scales=0-1' }], maxBytes: 1024 })).toEqual({
+      node: 'abc123:master',
+      instances: [{ name: "a'L(R)", scope: 'roi:EB;scales=0-1' }],
+      maxBytes: 1024,
+    });
+    expect(() => validateArg('syncPlan', { node: '../etc' })).toThrow(/syncPlan: node/);
+    expect(() => validateArg('syncPlan', { node: 'abc', maxBytes: -1 })).toThrow(/maxBytes/);
+    expect(() => validateArg('syncPlan', { node: 'abc', instances: [{ name: '' }] })).toThrow(/instances/);
+    expect(validateArg('syncStart', { planId: 'plan-1' })).toEqual({ planId: 'plan-1' });
+    expect(() => validateArg('syncPause', { jobId: '1' })).toThrow(/jobId/);
+    expect(() => validateArg('syncCancel', { jobId: 1.5 })).toThrow(/jobId/);
+    expect(validateArg('syncStatus', undefined)).toBeUndefined();
+    expect(validateArg('syncStatus', { jobId: 3 })).toEqual({ jobId: 3 });
+  });
+
   it('refuses wrong types, unknown keys and arguments to argument-less methods, naming the field', () => {
     expect(() => validateArg('connectionStatus', { refresh: 'yes' })).toThrow(/connectionStatus: refresh:/);
     expect(() => validateArg('connectionStatus', { refresh: true, extra: 1 })).toThrow(ArgumentError);

@@ -43,7 +43,7 @@ describe('dvid-desk status', () => {
     expect(out).toContain('http://dvid.example.org:8000');
     expect(out).toContain(`repo ${ROOT_UUID} "mini"`);
     expect(out).toMatch(/segmentation\s+labelmap\s+28841c82 locked\s+1 blocks, 1 empty blocks, 1 supervoxels mapped/);
-    expect(out).toMatch(/synapses\s+annotation\s+28841c82 locked\s+2 elements, 1 with supervoxel/);
+    expect(out).toMatch(/synapses\s+annotation\s+28841c82 locked\s+2 elements, 2 with supervoxel/);
     expect(out).toMatch(/segmentation_annotations\s+keyvalue\s+.*1 keys, \d+ B, 1 body annotations/);
     expect(out).toMatch(/EB\s+roi\s+.*4 ROI blocks/);
   });

@@ -19,6 +19,8 @@ describe('scopes', () => {
     expect(parseScope('top:500')).toEqual({ region: { kind: 'top', n: 500 }, scales: null });
     expect(parseScope('roi:EB;scales=0-2')).toEqual({ region: { kind: 'roi', rois: ['EB'] }, scales: [0, 1, 2] });
     expect(parseScope('all;scales=3,0,1-1')).toEqual({ region: { kind: 'all' }, scales: [0, 1, 3] });
+    expect(parseScope('bbox:0,0,0-64,64,64;labels=bodies;scales=1')).toEqual({ region: { kind: 'bbox', min: [0, 0, 0], max: [64, 64, 64] }, scales: [1], bodyLabels: true });
+    expect(scopeText(parseScope('all;labels=bodies'))).toBe('all;labels=bodies');
   });
 
   it('read bodies from a file with comments, relative to a base folder', () => {
@@ -41,7 +43,8 @@ describe('scopes', () => {
       ['roi:', /at least one ROI/],
       ['everything', /unknown scope/],
       ['all;scales=3-1', /backwards/],
-      ['all;zoom=2', /only ;scales/],
+      ['all;zoom=2', /;scales=… and ;labels=bodies are known/],
+      ['all;labels=voxels', /use bodies or supervoxels/],
     ];
     for (const [text, re] of bad) expect(() => parseScope(text), text).toThrow(re);
     expect(() => parseScope('nonsense')).toThrow(ScopeError);

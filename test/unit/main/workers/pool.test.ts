@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FormatError } from '../../../../main/formats/format-error';
 import { PoolClosedError, WorkerCrashError, WorkerPool } from '../../../../main/workers/pool';
 import { tempDir } from '../../../support/cache-fixture';
-import { badInputTask, crashAlwaysTask, crashOnceTask, echoTask, fillTask, sleepTask } from '../../../support/worker-tasks';
+import { badInputTask, barrierTask, crashAlwaysTask, crashOnceTask, echoTask, fillTask, sleepTask } from '../../../support/worker-tasks';
 
 const TASKS = join(import.meta.dirname, '../../../support/worker-tasks.ts');
 const pools: WorkerPool[] = [];
@@ -37,11 +37,23 @@ describe('WorkerPool', () => {
 
   it('runs up to `size` tasks at once on different threads', async () => {
     const p = pool(2);
-    const [a, b] = await Promise.all([p.run(sleepTask, { ms: 300, tag: 'a' }), p.run(sleepTask, { ms: 300, tag: 'b' })]);
-    expect(a!.thread).not.toBe(b!.thread);
-    // They overlapped: each started before the other ended.
-    expect(a!.start).toBeLessThan(b!.end);
-    expect(b!.start).toBeLessThan(a!.end);
+    // Each task blocks its thread until both have arrived: they pass only if they ran at the same time on two threads
+    // (however slowly the second worker starts on a loaded machine).
+    const counter = new SharedArrayBuffer(4);
+    const arg = { counter, parties: 2, timeoutMs: 20_000 };
+    const [a, b] = await Promise.all([p.run(barrierTask, arg), p.run(barrierTask, arg)]);
+    expect(a.passed && b.passed).toBe(true);
+    expect(a.thread).not.toBe(b.thread);
+  });
+
+  it('never runs more than `size` tasks at once', async () => {
+    const p = pool(1);
+    // With one thread the first barrier task cannot meet a second one: it times out alone.
+    const counter = new SharedArrayBuffer(4);
+    const arg = { counter, parties: 2, timeoutMs: 300 };
+    const [a, b] = await Promise.all([p.run(barrierTask, arg), p.run(barrierTask, arg)]);
+    expect(a.passed).toBe(false);
+    expect(a.thread).toBe(b.thread);
   });
 
   it('drops an aborted queued task without running it, and keeps the order of the rest', async () => {
