@@ -10,6 +10,8 @@ export interface NavEntry {
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/connect' },
   { path: '/connect', component: ConnectView, meta: { label: 'Connect & Sync' } },
+  // #/body/<id>[?with=<id>,<id>,…]: one body, or several drawn together ("show all results")
+  { path: '/body/:id', component: () => import('./views/BodyView.vue') },
 ];
 
 export const navEntries: NavEntry[] = routes.filter((r) => r.meta?.label).map((r) => ({ path: r.path, label: String(r.meta!.label) }));
