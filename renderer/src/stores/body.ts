@@ -7,8 +7,12 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BodyDetail, BodyName, Partner } from '../../../preload/api';
-import { api } from '../api';
+import { api, ApiError } from '../api';
 import { DEFAULT_BUDGET } from '../viewer/budget';
+
+function unknownBody(bodyId: string): BodyDetail {
+  return { bodyId, annotation: null, type: null, instance: null, status: null, statusRank: null, pre: 0, post: 0, rois: [], hasMesh: false, hasSkeleton: false, labelszRank: null };
+}
 
 export const useBodyStore = defineStore('body', () => {
   const bodyId = ref<string | null>(null);
@@ -38,7 +42,12 @@ export const useBodyStore = defineStore('body', () => {
     loading.value = true;
     try {
       const [d, up, down] = await Promise.all([
-        api.body({ bodyId: id }),
+        api.body({ bodyId: id }).catch((err: unknown) => {
+          // A body the derived tables do not know (no annotation, no synapse in the cache) is still a
+          // body of the segmentation: shown with empty fields, not as an error.
+          if (err instanceof ApiError && err.code === 'not-found') return unknownBody(id);
+          throw err;
+        }),
         api.partners({ bodyId: id, direction: 'upstream' }),
         api.partners({ bodyId: id, direction: 'downstream' }),
       ]);

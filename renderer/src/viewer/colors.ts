@@ -61,3 +61,6 @@ export function roiColor(name: string): Rgb {
 /** Synapse colours (fixed, and explained by a legend): T-bars (pre, outputs) amber, PSDs (post, inputs) cyan. */
 export const TBAR_RGB: Rgb = [255, 176, 0];
 export const PSD_RGB: Rgb = [0, 200, 255];
+
+/** The 3D view's background. */
+export const SCENE_BACKGROUND = '#10141c';

@@ -122,7 +122,10 @@ export function synapseObject(buf: ArrayBuffer, radius: number, pre: Rgb, post: 
   for (const [kind, color] of kinds) {
     const count = kind === SYNAPSE_PRE ? s.pre : s.count - s.pre;
     if (count === 0) continue;
-    const inst = new InstancedMesh(sphere, new MeshPhongMaterial({ color: threeColor(color), shininess: 40, emissive: threeColor(color), emissiveIntensity: 0.25 }), count);
+    // Synapses sit just inside the membrane: drawn over the (opaque) mesh, or they would be hidden by it.
+    const mat = new MeshPhongMaterial({ color: threeColor(color), shininess: 40, emissive: threeColor(color), emissiveIntensity: 0.35, depthTest: false });
+    const inst = new InstancedMesh(sphere, mat, count);
+    inst.renderOrder = 20;
     const m = new Matrix4();
     let k = 0;
     const r = s.records;

@@ -10,9 +10,8 @@
  */
 import { AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, Sphere, Vector3, WebGLRenderer, type Object3D } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { SCENE_BACKGROUND } from './colors';
 import { disposeObject } from './objects';
-
-export const SCENE_BACKGROUND = '#10141c';
 
 export class BodyScene {
   readonly renderer: WebGLRenderer;
