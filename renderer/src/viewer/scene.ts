@@ -155,7 +155,10 @@ export class BodyScene {
   }
 
   render(): void {
+    const t0 = performance.now();
     this.renderer.render(this.scene, this.camera);
+    // Draw cost (upload on a first frame, shader compiles, rasterising): benchmarks read these.
+    performance.measure('dd:render', { start: t0, end: performance.now() });
     this.onRender?.();
     if (this.#afterFrame.length) {
       const done = this.#afterFrame;
