@@ -49,6 +49,18 @@ export interface ConnectionStatus {
   checkedAt: string | null;
   /** Why the last check failed (offline), human-readable. */
   error: string | null;
+  /**
+   * Online but the active node's cache is behind the server (why, human-readable), else null: the
+   * status bar then says "Stale". Checked with the connection.
+   */
+  stale: string | null;
+  /**
+   * Offline and the active node is open: what may be stale and since when (human-readable), else null.
+   * A locked node cannot change, so offline it is never marked.
+   */
+  maybeStale: string | null;
+  /** ISO time the server last answered in this session, null when it never did. */
+  lastOnlineAt: string | null;
 }
 
 /** Values of GET /api/server/info (all strings, as DVID sends them). */
@@ -221,6 +233,93 @@ export interface BodyGeometry {
   skeleton: { bytes: number } | null;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Datasets: servers, repos and their DAGs, the active node, instances, the cache (issue 8)
+
+export interface ConnectArgs {
+  /** http(s)://host[:port][/path] */
+  url: string;
+  /** Bearer token for servers that require one: kept in memory for this session, never written or shown. */
+  token?: string;
+}
+
+export interface NodeSummary {
+  uuid: string;
+  /** '' = master (legacy repos) */
+  branch: string;
+  locked: boolean;
+  note: string;
+  parents: string[];
+  children: string[];
+  created: string | null;
+  /** Some of its data is in the cache. */
+  cached: boolean;
+}
+
+export interface RepoSummary {
+  root: string;
+  alias: string;
+  description: string;
+  /** 'server' = read just now; 'cache' = as stored by the last sync (offline). */
+  source: 'server' | 'cache';
+  nodes: NodeSummary[];
+}
+
+export interface ActiveNode {
+  uuid: string;
+  repoRoot: string;
+  locked: boolean;
+  branch: string;
+  /** The cache folder of the node's repo (may not exist before the first sync). */
+  cacheDir: string;
+  /** Some of its data is in the cache. */
+  synced: boolean;
+}
+
+export interface InstanceCache {
+  /** Stored units: blocks, elements, keys, ROI blocks or labelsz rows. */
+  items: number;
+  /** Bytes downloaded for it. */
+  bytes: number;
+  /** ISO time of the newest fetch. */
+  syncedAt: string | null;
+  /** Known to be behind the server (the segmentation changed since). */
+  stale: boolean;
+}
+
+export interface InstanceSummary {
+  name: string;
+  type: string;
+  dataUuid: string | null;
+  /** Instances it is synced to (annotation → labelmap, labelsz → annotation). */
+  syncs: string[];
+  /** What the cache holds of it at this node, null = nothing. */
+  cached: InstanceCache | null;
+}
+
+export interface CacheSummary {
+  dir: string;
+  repoRoot: string;
+  alias: string;
+  sizeBytes: number;
+  /** Nodes with data in it. */
+  nodes: number;
+}
+
+export interface CacheInfo {
+  /** The cache root. */
+  root: string;
+  /** The active node's cache folder, null when no node is active. */
+  dir: string | null;
+  node: string | null;
+  /** Bytes on disk of the active cache folder. */
+  sizeBytes: number;
+  /** Every cache of the active server. */
+  caches: CacheSummary[];
+  /** What the active node holds, per instance. */
+  instances: Array<InstanceCache & { name: string; type: string }>;
+}
+
 /** One instance of a sync plan and its scope, in the grammar of `dvid-desk sync --instance NAME=SCOPE`. */
 export interface SyncInstanceArg {
   name: string;
@@ -335,6 +434,24 @@ export interface DvidDeskMethods {
   bodyNames(args: { bodyIds: U64[] }): Promise<BodyName[]>;
   /** What is cached to draw each body (mesh size and triangles, skeleton), for the triangle budget. */
   bodyGeometry(args: { bodyIds: U64[] }): Promise<BodyGeometry[]>;
+
+  // Datasets (issue 8)
+  /** Servers connected to before (newest first; the demo as one entry). Never a token. */
+  recentServers(): Promise<ServerRef[]>;
+  /** Makes `url` the active server (remembered in recentServers); the connection is checked in the background. */
+  connect(args: ConnectArgs): Promise<AppInfo>;
+  /** Makes the embedded demo dataset the active server (starting it if needed). */
+  useDemo(): Promise<AppInfo>;
+  /** The active server's repos with their DAGs (from its caches when offline). */
+  repos(): Promise<RepoSummary[]>;
+  /** Makes a node the active node: every search, ROI and body query answers for it from its cache. */
+  selectNode(args: { uuid: string }): Promise<ActiveNode>;
+  /** The active node (by default the node of the newest finished sync), null when none. */
+  activeNode(): Promise<ActiveNode | null>;
+  /** The instances of a node's repo with what the cache holds of each at that node. */
+  instances(args: { uuid: string }): Promise<InstanceSummary[]>;
+  /** Cache root, the active cache folder, sizes, and what the active node holds. */
+  cacheInfo(): Promise<CacheInfo>;
   /** Plans a sync of the configured server: item counts and estimated bytes, before any download. */
   syncPlan(args: SyncPlanArgs): Promise<SyncPlan>;
   /** Starts (or resumes, see SyncPlan.resumableJobId) the sync of a plan; progress comes as syncProgress events. */
@@ -388,6 +505,15 @@ export const API_METHODS = [
   'sliceInfo',
   'bodyNames',
   'bodyGeometry',
+  // Datasets (issue 8)
+  'recentServers',
+  'connect',
+  'useDemo',
+  'repos',
+  'selectNode',
+  'activeNode',
+  'instances',
+  'cacheInfo',
   'syncPlan',
   'syncStart',
   'syncPause',

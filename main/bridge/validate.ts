@@ -55,6 +55,20 @@ const sliceRequest = z.strictObject({
   width: z.number().int().min(1).max(1024),
   height: z.number().int().min(1).max(1024),
 });
+// Datasets (issue 8)
+const fullUuid = z.string().regex(/^[0-9a-f]{32}$/, 'a full node UUID (32 lowercase hex digits)');
+const serverUrl = z
+  .string()
+  .min(1)
+  .max(2000)
+  .refine((s) => {
+    try {
+      const u = new URL(s.includes('://') ? s : `http://${s}`);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && u.host !== '';
+    } catch {
+      return false;
+    }
+  }, 'an http(s) server URL without credentials, e.g. http://host:8000');
 
 /** Exactly one schema per contract method; `satisfies` keeps each schema's output type equal to the contract's. */
 export const argSchemas = {
@@ -77,6 +91,15 @@ export const argSchemas = {
   sliceInfo: z.strictObject({ instance: instanceName.optional() }).optional(),
   bodyNames: z.strictObject({ bodyIds }),
   bodyGeometry: z.strictObject({ bodyIds }),
+  // Datasets (issue 8)
+  recentServers: z.undefined(),
+  connect: z.strictObject({ url: serverUrl, token: z.string().max(16_384).optional() }),
+  useDemo: z.undefined(),
+  repos: z.undefined(),
+  selectNode: z.strictObject({ uuid: fullUuid }),
+  activeNode: z.undefined(),
+  instances: z.strictObject({ uuid: fullUuid }),
+  cacheInfo: z.undefined(),
   syncPlan: z.strictObject({
     node: z.string().min(1).max(100).regex(/^[0-9a-fA-F]*(:[^\s:/]{1,200})?$/, 'a node UUID, prefix, or UUID:branch'),
     instances: z

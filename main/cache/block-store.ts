@@ -49,7 +49,7 @@ export class BlockStore {
 
   /** Call inside a write transaction. Content already present (same hash) is not rewritten. */
   putContent(c: BlockContentInput): void {
-    this.#content!.write([c.hash, c.data, c.gx, c.gy, c.gz, c.labels, c.labelCount]);
+    this.#content!.write([c.hash, c.gx, c.gy, c.gz, c.labels, c.labelCount, c.data]);
   }
 
   /** Call inside a write transaction; `hash` null records "no block on the server here". */

@@ -55,7 +55,7 @@ export class ElementStore {
   /** Replaces one block's elements (and drops its supervoxel row); call inside a write transaction. */
   putBlock(instanceId: number, nodeId: number, coord: Coord, blockSize: number, elements: readonly ElementInput[], complete: boolean, fetchId: number): void {
     const p = packElements(elements);
-    this.#block!.write([instanceId, nodeId, coord[2], coord[1], coord[0], blockSize, complete ? 1 : 0, p.count, p.data, p.props, p.tags, fetchId]);
+    this.#block!.write([instanceId, nodeId, coord[2], coord[1], coord[0], blockSize, complete ? 1 : 0, p.count, p.props, p.tags, fetchId, p.data]);
     this.cache.db
       .prepare('DELETE FROM element_block_svs WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
       .run(instanceId, nodeId, coord[2], coord[1], coord[0]);
@@ -174,13 +174,14 @@ export class ElementStore {
     const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
     const args: number[] = [instanceId, nodeId, coord[2], coord[1], coord[0], blockSize];
     if (jobId !== null) args.push(jobId);
-    const r = this.cache.db
-      .prepare(
+    const r = this.cache
+      .stmt(
         `SELECT e.data FROM element_blocks e WHERE e.instance_id = ? AND e.node_id = ? AND e.bz = ? AND e.by = ? AND e.bx = ? AND e.block_size = ? AND e.count > 0
          AND NOT EXISTS (SELECT 1 FROM element_block_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id
            AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx ${byJob})`,
       )
       .pluck()
+      .safeIntegers(false)
       .get(...args) as Buffer | undefined;
     return r ? packedPositions(r) : null;
   }
@@ -188,7 +189,7 @@ export class ElementStore {
   /** The supervoxel of each element of a block (same order as its packed elements). */
   putSupervoxels(instanceId: number, nodeId: number, coord: Coord, labelmapId: number, svs: BigUint64Array, fetchId: number): void {
     const bytes = new Uint8Array(svs.buffer, svs.byteOffset, svs.byteLength);
-    this.#svs!.write([instanceId, nodeId, coord[2], coord[1], coord[0], labelmapId, bytes, fetchId]);
+    this.#svs!.write([instanceId, nodeId, coord[2], coord[1], coord[0], labelmapId, fetchId, bytes]);
   }
 
   /** Elements that have their supervoxel recorded. */

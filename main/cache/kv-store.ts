@@ -56,7 +56,7 @@ export class KvStore {
 
   /** Call inside a write transaction, after prepare(). */
   put(instanceId: number, nodeId: number, key: string, value: PreparedValue, meta: KvMeta, fetchId: number): void {
-    this.#writer!.write([instanceId, nodeId, key, meta.body, value.size, value.hash, value.inline, meta.format, meta.mutationId, fetchId]);
+    this.#writer!.write([instanceId, nodeId, key, meta.body, value.size, value.hash, meta.format, meta.mutationId, fetchId, value.inline]);
   }
 
   /** Deletes keys in [first, last] (byte order, inclusive) that are not in `keep`; returns how many. */

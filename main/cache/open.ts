@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobStore, processAlive } from './blob-store';
+import { BackgroundCheckpointer } from './checkpointer';
 import { CacheError, cacheErrorFrom } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index';
 
@@ -80,6 +81,7 @@ export function quickCheck(db: Database.Database, full = false): string[] {
 export class CacheDb {
   readonly blobs: BlobStore;
   #closed = false;
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(
     readonly dir: string,
@@ -88,6 +90,26 @@ export class CacheDb {
     readonly report: OpenReport,
   ) {
     this.blobs = new BlobStore(join(dir, BLOB_DIR));
+  }
+
+  /**
+   * The prepared statement of `sql`, prepared once per connection: preparing costs more than running
+   * a point query, and hot paths (one query per block of a sync) must not pay it each time. Callers set
+   * the modes they rely on (pluck, safeIntegers, raw) on every use: the statement is shared.
+   */
+  stmt(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Starts WAL checkpoints on a thread of their own (checkpointer.ts) until the returned object is stopped; null for a read-only cache. */
+  backgroundCheckpoints(): BackgroundCheckpointer | null {
+    if (this.readonly || this.#closed) return null;
+    return new BackgroundCheckpointer(this.db, join(this.dir, DB_FILE));
   }
 
   get closed(): boolean {

@@ -39,7 +39,7 @@ export class RoiStore {
   put(instanceId: number, nodeId: number, blockSize: number, spans: readonly Span[], fetchId: number): void {
     let blocks = 0;
     for (const s of spans) blocks += s[3] - s[2] + 1;
-    this.#writer!.write([instanceId, nodeId, blockSize, packSpans(spans), spans.length, blocks, fetchId]);
+    this.#writer!.write([instanceId, nodeId, blockSize, spans.length, blocks, fetchId, packSpans(spans)]);
   }
 
   get(instanceId: number, nodeId: number): { blockSize: number; spans: Array<[number, number, number, number]>; blockCount: number } | null {

@@ -107,7 +107,7 @@ export const TABLES = {
   },
   block_content: {
     name: 'block_content',
-    columns: [blob('hash'), blob('data'), int('gx'), int('gy'), int('gz'), blob('labels'), int('label_count')],
+    columns: [blob('hash'), int('gx'), int('gy'), int('gz'), blob('labels'), int('label_count'), blob('data')],
     key: ['hash'],
     contentHash: { column: 'hash', of: 'data' },
   },
@@ -132,16 +132,16 @@ export const TABLES = {
       int('block_size'),
       int('complete'),
       int('count'),
-      blob('data'),
       text('props'),
       text('tags'),
       int('fetch_id'),
+      blob('data'),
     ],
     key: ['instance_id', 'node_id', 'bz', 'by', 'bx'],
   },
   element_block_svs: {
     name: 'element_block_svs',
-    columns: [int('instance_id'), int('node_id'), int('bz'), int('by'), int('bx'), int('labelmap_id'), blob('svs'), int('fetch_id')],
+    columns: [int('instance_id'), int('node_id'), int('bz'), int('by'), int('bx'), int('labelmap_id'), int('fetch_id'), blob('svs')],
     key: ['instance_id', 'node_id', 'bz', 'by', 'bx'],
   },
   kv_entries: {
@@ -153,10 +153,10 @@ export const TABLES = {
       u64('body'),
       int('size'),
       blob('hash'),
-      blob('value'),
       text('format'),
       u64('mutation_id'),
       int('fetch_id'),
+      blob('value'),
     ],
     key: ['instance_id', 'node_id', 'key'],
     contentHash: { column: 'hash', of: 'value' },
@@ -190,7 +190,7 @@ export const TABLES = {
   },
   roi_spans: {
     name: 'roi_spans',
-    columns: [int('instance_id'), int('node_id'), int('block_size'), blob('spans'), int('span_count'), int('block_count'), int('fetch_id')],
+    columns: [int('instance_id'), int('node_id'), int('block_size'), int('span_count'), int('block_count'), int('fetch_id'), blob('spans')],
     key: ['instance_id', 'node_id'],
   },
   labelsz_counts: {

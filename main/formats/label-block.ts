@@ -8,3 +8,4 @@ export { DEFAULT_MAX_BLOCK_VOXELS } from './label-block-types';
 export { BITS_FOR, mapLabelBlockTable, parseLabelBlockLayout, readLabelBlockHeader, type LabelBlockLayout } from './label-block-layout';
 export { decodeLabelBlock, decodeLabelBlockToPalette } from './label-block-decode';
 export { encodeLabelBlock } from './label-block-encode';
+export { labelBlockHistogram, type LabelHistogram } from './label-block-histogram';

@@ -199,6 +199,8 @@ export class SyncRunner {
     this.#running = true;
     this.#stopping = null;
     this.#fatal = null;
+    // Copying the WAL back into the database moves to a thread of its own while the sync writes.
+    const checkpoints = this.#cache.db.backgroundCheckpoints();
     try {
       this.#items = this.#cache.jobs.items(this.#job.id);
       // A re-run gives failed items a fresh set of attempts.
@@ -217,6 +219,7 @@ export class SyncRunner {
       }
       return this.#finish();
     } finally {
+      await checkpoints?.stop();
       this.#running = false;
       this.#inflight.clear();
     }

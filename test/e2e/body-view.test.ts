@@ -217,7 +217,7 @@ describe.skipIf(noChromium)('body view and slice viewer in Chromium (small demo,
     await fields.waitFor();
     await expect(fields.getByRole('row', { name: /^type/ }).textContent()).resolves.toContain(typeOf.get(a.toString())!);
     await page.getByRole('table', { name: 'ROI breakdown' }).waitFor();
-    const up = page.getByRole('table', { name: 'Upstream partners (inputs)' });
+    const up = page.getByRole('table', { name: 'Upstream (inputs)' });
     const rows = up.locator('tbody tr');
     await expect.poll(() => rows.count()).toBeGreaterThan(0);
     const firstRow = rows.first();

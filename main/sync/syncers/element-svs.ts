@@ -4,6 +4,11 @@
  * cached supervoxel blocks at scale 0 when they are there (read in the worker pool, one decode per
  * label block), otherwise from GET /labels?supervoxels=true, up to 5,000 points a request. A group of
  * annotation blocks is committed at a time; the cursor is the last block handled (key order).
+ *
+ * Supervoxels read remotely lie outside the synced label blocks, so the `mapping` item (which maps
+ * the supervoxels of the synced blocks) does not know them: their bodies are asked for here with
+ * GET /mapping and committed with the supervoxels, so that every stored element has a body (the
+ * derived tables need it) even when no label block is synced.
  */
 import type { BlockKey } from '../../cache/block-store';
 import { labelsAtPointsTask } from '../../workers/tasks/labels-at-points';
@@ -18,6 +23,7 @@ type Coord = [number, number, number];
 /** Annotation blocks per commit, and points per /labels request. */
 const BLOCKS_PER_COMMIT = 64;
 const POINTS_PER_REQUEST = 5000;
+const SVS_PER_MAPPING = 10_000;
 
 interface Slot {
   block: number;
@@ -40,6 +46,7 @@ export class ElementSvsSyncer implements Syncer {
     let after = ((ctx.cursor as { after?: Coord } | null)?.after ?? null) as Coord | null;
     let doneItems = ctx.item.doneItems;
     let bytes = ctx.item.bytes;
+    const mapped = new Set<bigint>();
     for (;;) {
       const blocks = ctx.cache.elements.blocksWithoutSupervoxels(instanceId, nodeId, BLOCKS_PER_COMMIT, env.presentJob(ctx.job.id), after);
       if (blocks.length === 0) break;
@@ -92,15 +99,32 @@ export class ElementSvsSyncer implements Syncer {
         part.forEach((s, j) => (svs[s.block]![s.index] = labels[j]!));
       }
       for (const r of await settled) if (r.status === 'rejected') throw r.reason;
+      const unmapped = new Set<bigint>();
+      for (const s of remote) {
+        const sv = svs[s.block]![s.index]!;
+        if (sv !== 0n && !mapped.has(sv)) unmapped.add(sv);
+      }
+      for (const sv of ctx.cache.svMap.present(lmId, nodeId, unmapped, env.presentJob(ctx.job.id))) unmapped.delete(sv);
+      const toMap = [...unmapped].toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const bodies: bigint[] = [];
+      for (let i = 0; i < toMap.length; i += SVS_PER_MAPPING) {
+        const part = toMap.slice(i, i + SVS_PER_MAPPING);
+        bodies.push(...(await lm.mapping(part, { signal: ctx.signal })));
+        const got = part.length * 24;
+        bytes += got;
+        ctx.received(got);
+      }
       after = blocks.at(-1)!.coord;
       const last = after;
       doneItems += svs.reduce((n, a) => n + a.length, 0);
       ctx.commit(
         (fetchId) => {
           blocks.forEach((b, i) => ctx.cache.elements.putSupervoxels(instanceId, nodeId, b.coord, lmId, svs[i]!, fetchId));
+          toMap.forEach((sv, i) => ctx.cache.svMap.put(lmId, nodeId, sv, bodies[i]!, fetchId));
         },
         { cursor: { after: last }, doneItems, bytes },
       );
+      for (const sv of toMap) mapped.add(sv);
     }
     ctx.commit(() => undefined, { doneItems, done: true });
     return 'done';

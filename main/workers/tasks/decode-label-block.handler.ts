@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { decodeBlockPayload, labelBlockByteBound } from '../../formats/block-stream';
 import { FormatError } from '../../formats/format-error';
-import { decodeLabelBlockToPalette, encodeLabelBlock, readLabelBlockHeader, type LabelBlockPalette } from '../../formats/label-block';
+import { decodeLabelBlockToPalette, encodeLabelBlock, labelBlockHistogram, readLabelBlockHeader } from '../../formats/label-block';
 import { lz4DecodeBlockUpTo } from '../../formats/lz4';
 import { defineHandler } from '../registry';
 import { decodeLabelBlocksTask, decodeLabelBlockTask, type DecodeLabelBlockArgs, type DecodeLabelBlockResult, type DecodeLabelBlocksResult } from './decode-label-block';
@@ -51,27 +51,19 @@ function standalone(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
 
-export function histogram(p: LabelBlockPalette): Uint8Array {
-  const counts = new Uint32Array(p.palette.length);
-  const idx = p.indices;
-  for (let i = 0; i < idx.length; i++) counts[idx[i]!]!++;
-  const used: number[] = [];
-  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) used.push(i);
-  if (used.length === counts.length) return packLabelCounts(p.palette, counts);
-  return packLabelCounts(BigUint64Array.from(used, (i) => p.palette[i]!), Uint32Array.from(used, (i) => counts[i]!));
-}
-
 export function decodeLabelBlockPayload(args: DecodeLabelBlockArgs): DecodeLabelBlockResult {
   const data = standalone(blockBytes(args));
-  const palette = decodeLabelBlockToPalette(data);
   const [nx, ny, nz] = args.blockSize;
-  if (palette.nx !== nx || palette.ny !== ny || palette.nz !== nz) {
-    throw new FormatError(FORMAT, 0, `payload is a ${palette.nx}×${palette.ny}×${palette.nz} block, expected ${nx}×${ny}×${nz}`);
+  const h = readLabelBlockHeader(data);
+  if (h.gx * 8 !== nx || h.gy * 8 !== ny || h.gz * 8 !== nz) {
+    throw new FormatError(FORMAT, 0, `payload is a ${h.gx * 8}×${h.gy * 8}×${h.gz * 8} block, expected ${nx}×${ny}×${nz}`);
   }
-  const labels = histogram(palette);
+  // The histogram validates the whole block; the palette form is built only when elements lie in it.
+  const hist = labelBlockHistogram(data);
+  const labels = packLabelCounts(hist.labels, hist.counts);
   const hash = new Uint8Array(createHash('sha256').update(data).digest());
   const out: DecodeLabelBlockResult = { data, hash, gx: nx / 8, gy: ny / 8, gz: nz / 8, labels, labelCount: labels.length / 12 };
-  if (args.points) out.labelsAt = labelsOfPalette(palette, args.points);
+  if (args.points) out.labelsAt = labelsOfPalette(decodeLabelBlockToPalette(data), args.points);
   return out;
 }
 

@@ -6,7 +6,7 @@
 import * as fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeLabelBlock, decodeLabelBlockToPalette, encodeLabelBlock, mapLabelBlockTable, type LabelBlockPalette, type LabelVolume } from '../../../main/formats/label-block';
+import { decodeLabelBlock, decodeLabelBlockToPalette, encodeLabelBlock, labelBlockHistogram, mapLabelBlockTable, type LabelBlockPalette, type LabelVolume } from '../../../main/formats/label-block';
 import { outcomeOf } from '../../support/format-errors';
 import { goldenFile } from '../../support/golden';
 import { buildBlock, referenceDecode, type BlockSpec } from '../../support/label-block-reference';
@@ -136,6 +136,20 @@ describe('label block properties', () => {
     );
   });
 
+  it('the histogram straight from the encoding equals a count of the reference decoder\'s voxels', () => {
+    fc.assert(
+      fc.property(fc.oneof(blockSpec.map(buildBlock), volume.map(encodeLabelBlock)), (block) => {
+        const truth = new Map<bigint, number>();
+        for (const v of referenceDecode(block).voxels) truth.set(v, (truth.get(v) ?? 0) + 1);
+        const h = labelBlockHistogram(block);
+        expect(h.labels.length).toBe(h.counts.length);
+        expect(new Set(h.labels).size).toBe(h.labels.length); // duplicates of the table merged
+        expect(new Map([...h.labels].map((l, i) => [l, h.counts[i]!]))).toEqual(truth);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('mapping the table maps every voxel', () => {
     fc.assert(
       fc.property(blockSpec, fc.array(label, { minLength: 1, maxLength: 5 }), (spec, targets) => {
@@ -186,6 +200,7 @@ describe('robustness: truncated and mutated blocks decode or throw FormatError',
     (b: Uint8Array) => decodeLabelBlock(b),
     (b: Uint8Array) => decodeLabelBlockToPalette(b),
     (b: Uint8Array) => mapLabelBlockTable(b, (l) => l + 1n > MAX_U64 ? 0n : l + 1n),
+    (b: Uint8Array) => labelBlockHistogram(b),
   ];
 
   it('byte mutations (header fields included) and truncations', () => {
@@ -194,7 +209,7 @@ describe('robustness: truncated and mutated blocks decode or throw FormatError',
         fc.constantFrom(...valid),
         fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 80 }), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
         fc.option(fc.nat(), { nil: undefined }),
-        fc.constantFrom(0, 1, 2),
+        fc.constantFrom(0, 1, 2, 3),
         (src, mutations, cut, which) => {
           let b = new Uint8Array(src);
           for (const [pos, val] of mutations) b[pos % b.length] = val;

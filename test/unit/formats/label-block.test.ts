@@ -4,6 +4,7 @@ import {
   decodeLabelBlock,
   decodeLabelBlockToPalette,
   encodeLabelBlock,
+  labelBlockHistogram,
   mapLabelBlockTable,
   readLabelBlockHeader,
   type LabelBlockPalette,
@@ -311,5 +312,58 @@ describe('bad input: FormatError before any large allocation', () => {
 
   it('an output array of the wrong size', () => {
     expect(formatErrorOf(() => decodeLabelBlock(tiny, { into: new BigUint64Array(10) }))?.reason).toMatch(/output array/);
+  });
+});
+
+function countOf(voxels: BigUint64Array): Map<bigint, number> {
+  const m = new Map<bigint, number>();
+  for (const v of voxels) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
+}
+const asMap = (h: { labels: BigUint64Array; counts: Uint32Array }) => new Map([...h.labels].map((l, i) => [l, h.counts[i]!]));
+
+describe('labelBlockHistogram', () => {
+  for (const name of GOLDEN_BLOCKS) {
+    it(`counts every label of the DVID-encoded ${name} as its raw voxels do`, () => {
+      expect(asMap(labelBlockHistogram(goldenFile(`${name}.dvidblk`)))).toEqual(countOf(goldenVoxels(name)));
+    });
+  }
+
+  it('merges duplicate table entries, ignores unused ones, and counts Ns = 0 sub-blocks as label 0', () => {
+    const block = buildBlock({
+      gx: 2,
+      gy: 1,
+      gz: 2,
+      table: [7n, MAX_U64, 7n, 99n],
+      subblocks: [
+        { indices: [] },
+        { indices: [0] },
+        { indices: [2, 1], values: Array.from({ length: 512 }, (_, k) => (k < 100 ? 1 : 0)) },
+        { indices: [1, 0, 2, 1, 0], values: Array.from({ length: 512 }, (_, k) => k % 5) },
+      ],
+    });
+    const expected = countOf(referenceDecode(block).voxels);
+    expect(expected.get(0n)).toBe(512);
+    expect(expected.has(99n)).toBe(false);
+    expect(asMap(labelBlockHistogram(block))).toEqual(expected);
+  });
+
+  it('refuses a packed value at or above its sub-block label count, naming the byte', () => {
+    // Ns = 3 (2-bit values): value 3 does not exist; Ns = 5 (3-bit values): 5..7 do not.
+    for (const [ns, bad] of [
+      [3, 3],
+      [5, 7],
+    ] as const) {
+      const block = buildBlock({
+        gx: 1,
+        gy: 1,
+        gz: 1,
+        table: [1n, 2n, 3n, 4n, 5n],
+        subblocks: [{ indices: Array.from({ length: ns }, (_, i) => i), values: Array.from({ length: 512 }, (_, k) => (k === 300 ? bad : k % ns)) }],
+      });
+      const err = formatErrorOf(() => labelBlockHistogram(block));
+      expect(err?.reason).toMatch(/packed value ≥ its label count/);
+      expect(err?.offset).toBeGreaterThan(16);
+    }
   });
 });
