@@ -418,8 +418,9 @@ export interface DvidDeskMethods {
   /** Upstream (inputs: bodies whose T-bars connect to this body's PSDs) or downstream partners, most connections first. */
   partners(args: { bodyId: U64; direction: 'upstream' | 'downstream' }): Promise<Partner[]>;
   // ---- Body view and slices (issue 9) ----
-  /** The body's cached mesh, decoded and prepared in the worker pool: layout "DDMS" (preload/binary.ts). not-found when it has none. */
-  bodyMesh(args: { bodyId: U64 }): Promise<ArrayBuffer>;
+  /** The body's cached mesh, decoded and prepared in the worker pool: layout "DDMS" (preload/binary.ts). not-found when it has none.
+   * With maxTriangles: a preview decimated (vertex clustering) to at most about that many triangles, drawn first for big meshes. */
+  bodyMesh(args: { bodyId: U64; maxTriangles?: number }): Promise<ArrayBuffer>;
   /** The body's cached SWC skeleton: layout "DDSK". not-found when it has none. */
   bodySkeleton(args: { bodyId: U64 }): Promise<ArrayBuffer>;
   /** The body's synapse elements (T-bars and PSDs): layout "DDSY" (empty when it has none). */

@@ -15,7 +15,8 @@
  * 0   u32×1  magic "DDMS"            4   u32 version = 1
  * 8   u32    vertex count V          12  u32 triangle count T
  * 16  f32×3  bounds min (x, y, z)    28  f32×3 bounds max
- * 40  u32    flags: bit 0 = normals present, bit 1 = the source was in voxels (not nm)
+ * 40  u32    flags: bit 0 = normals present, bit 1 = the source was in voxels (not nm),
+ *                   bit 2 = decimated (a preview with fewer triangles than the cached mesh)
  * 44  u32    source format: 1 ngmesh, 2 draco, 3 obj, 4 ply
  * 48  f32 × 3V  positions x, y, z
  * ..  i8 × 4V   unit normals x, y, z (·127) and a 0 pad byte       (when flags bit 0)
@@ -116,6 +117,8 @@ export interface MeshBuffers {
   max: [number, number, number];
   sourceInVoxels: boolean;
   sourceFormat: (typeof MESH_SOURCE_FORMATS)[number];
+  /** a preview with fewer triangles than the cached mesh (bodyMesh's maxTriangles) */
+  decimated: boolean;
 }
 
 const MESH_HEADER = 48;
@@ -131,8 +134,8 @@ export function meshByteLength(vertices: number, triangles: number, normals: boo
 export function allocMesh(
   vertices: number,
   triangles: number,
-  opts: { normals: boolean; min: readonly number[]; max: readonly number[]; sourceInVoxels: boolean; sourceFormat: MeshBuffers['sourceFormat'] },
-): { buffer: ArrayBuffer } & Omit<MeshBuffers, 'min' | 'max' | 'sourceInVoxels' | 'sourceFormat'> {
+  opts: { normals: boolean; min: readonly number[]; max: readonly number[]; sourceInVoxels: boolean; sourceFormat: MeshBuffers['sourceFormat']; decimated?: boolean },
+): { buffer: ArrayBuffer } & Omit<MeshBuffers, 'min' | 'max' | 'sourceInVoxels' | 'sourceFormat' | 'decimated'> {
   const buffer = new ArrayBuffer(meshByteLength(vertices, triangles, opts.normals));
   const view = new DataView(buffer);
   writeMagic(view, MAGIC.mesh);
@@ -142,7 +145,7 @@ export function allocMesh(
     view.setFloat32(16 + 4 * i, opts.min[i]!, true);
     view.setFloat32(28 + 4 * i, opts.max[i]!, true);
   }
-  view.setUint32(40, (opts.normals ? 1 : 0) | (opts.sourceInVoxels ? 2 : 0), true);
+  view.setUint32(40, (opts.normals ? 1 : 0) | (opts.sourceInVoxels ? 2 : 0) | (opts.decimated ? 4 : 0), true);
   view.setUint32(44, Math.max(0, MESH_SOURCE_FORMATS.indexOf(opts.sourceFormat)), true);
   let o = MESH_HEADER;
   const positions = new Float32Array(buffer, o, 3 * vertices);
@@ -174,7 +177,7 @@ export function readMesh(buf: ArrayBuffer): MeshBuffers {
   let maxIndex = 0;
   for (let i = 0; i < indices.length; i++) if (indices[i]! > maxIndex) maxIndex = indices[i]!;
   if (triangles > 0 && maxIndex >= vertices) throw new LayoutError(m, o, `triangle index ${maxIndex} ≥ vertex count ${vertices}`);
-  return { positions, normals, indices, min, max, sourceInVoxels: (flags & 2) !== 0, sourceFormat: MESH_SOURCE_FORMATS[fmt] ?? '' };
+  return { positions, normals, indices, min, max, sourceInVoxels: (flags & 2) !== 0, sourceFormat: MESH_SOURCE_FORMATS[fmt] ?? '', decimated: (flags & 4) !== 0 };
 }
 
 /** Vertex and triangle counts from the header alone (no validation of the rest). */

@@ -83,7 +83,7 @@ export const argSchemas = {
   body: z.strictObject({ bodyId: u64 }),
   partners: z.strictObject({ bodyId: u64, direction: z.enum(['upstream', 'downstream']) }),
   // body view and slices (issue 9)
-  bodyMesh: z.strictObject({ bodyId: u64 }),
+  bodyMesh: z.strictObject({ bodyId: u64, maxTriangles: z.number().int().min(1000).max(100_000_000).optional() }),
   bodySkeleton: z.strictObject({ bodyId: u64 }),
   bodySynapses: z.strictObject({ bodyId: u64 }),
   roiMesh: z.strictObject({ roi: roiName }),

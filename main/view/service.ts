@@ -66,24 +66,25 @@ export class ViewService {
     return { key, bytes: bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null, frame, what };
   }
 
-  async #run(p: Prep, task: 'mesh' | 'skeleton'): Promise<ArrayBuffer> {
+  async #run(p: Prep, task: 'mesh' | 'skeleton', maxTriangles?: number): Promise<ArrayBuffer> {
     const hit = this.#prepared.get(p.key);
     if (hit) return hit;
-    const args = { bytes: p.bytes!, voxelSize: p.frame.voxelSize, extent: p.frame.extent, units: 'auto' as const, what: p.what };
+    const args = { bytes: p.bytes!, voxelSize: p.frame.voxelSize, extent: p.frame.extent, units: 'auto' as const, what: p.what, maxTriangles };
     const { buffer } = task === 'mesh' ? await this.#workers.run(prepareMeshTask, args) : await this.#workers.run(prepareSkeletonTask, args);
     this.#prepared.set(p.key, buffer);
     return buffer;
   }
 
-  async bodyMesh(args: { bodyId: string }): Promise<ArrayBuffer> {
+  async bodyMesh(args: { bodyId: string; maxTriangles?: number }): Promise<ArrayBuffer> {
     const id = parseU64(args.bodyId);
+    const lod = args.maxTriangles === undefined ? 'mesh' : `mesh<=${args.maxTriangles}`;
     const p = await this.#derive.read((cache, ctx) => {
       const db = cache.db.db;
       const ref = meshEntry(db, ctx.config, id);
       if (!ref) throw new NotFoundError(`body ${id} has no mesh in the cache at this node`);
-      return this.#prep(cache, ctx.config.nodeId, voxelFrame(db, ctx.config), 'mesh', ref, ref.hash, `${ref.instance}/${ref.key}`);
+      return this.#prep(cache, ctx.config.nodeId, voxelFrame(db, ctx.config), lod, ref, ref.hash, `${ref.instance}/${ref.key}`);
     });
-    return this.#run(p, 'mesh');
+    return this.#run(p, 'mesh', args.maxTriangles);
   }
 
   async bodySkeleton(args: { bodyId: string }): Promise<ArrayBuffer> {

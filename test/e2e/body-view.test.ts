@@ -91,9 +91,13 @@ describe.skipIf(noChromium)('body view and slice viewer in Chromium (small demo,
     for (const c of cleanups) c();
   });
 
+  /** Opens `#/body/<path>` as a link in the app would (a same-document hash change), and waits for that body's page. */
   async function openBody(path: string): Promise<void> {
-    await page.goto(`${app.origin}/#/body/${path}`);
-    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Body' }).waitFor();
+    // (page.goto with only a new fragment was seen not to commit right after a reload.)
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, `#/body/${path}`);
+    await page.getByRole('heading', { level: 1, name: `Body ${path.split('?')[0]}` }).waitFor();
   }
 
   /** Waits until the 3D view shows `bodies` bodies with everything loaded, and reports what it draws. */

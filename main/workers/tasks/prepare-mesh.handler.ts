@@ -7,6 +7,7 @@ import { decodeNgmesh } from '../../formats/ngmesh';
 import { decodeObj } from '../../formats/obj';
 import { decodePly } from '../../formats/ply';
 import { defineHandler } from '../registry';
+import { decimateByClustering } from './mesh-decimate';
 import { prepareMeshTask, type PrepareMeshArgs } from './prepare-mesh';
 
 type Box = { min: readonly number[]; max: readonly number[] };
@@ -49,16 +50,16 @@ async function decode(bytes: Uint8Array, what: string): Promise<{ mesh: Mesh; fo
 
 export async function prepareMesh(args: PrepareMeshArgs): Promise<{ buffer: ArrayBuffer }> {
   const { mesh, format } = await decode(args.bytes, args.what);
-  const v = mesh.vertices;
-  const f = mesh.faces;
+  const full = mesh.faces.length / 3;
+  const { vertices: v, faces: f } = args.maxTriangles !== undefined ? decimateByClustering(mesh.vertices, mesh.faces, args.maxTriangles) : mesh;
   const nv = v.length / 3;
   const nt = f.length / 3;
-  const raw = meshBounds(mesh);
+  const raw = meshBounds({ vertices: v, faces: f });
   const inVoxels = nv === 0 || meshInVoxels(raw, args);
   const k = inVoxels ? [1, 1, 1] : args.voxelSize.map((s) => 1 / s);
   const min = raw.min.map((x, i) => (nv ? x * k[i]! : 0));
   const max = raw.max.map((x, i) => (nv ? x * k[i]! : 0));
-  const out = allocMesh(nv, nt, { normals: true, min, max, sourceInVoxels: inVoxels, sourceFormat: format });
+  const out = allocMesh(nv, nt, { normals: true, min, max, sourceInVoxels: inVoxels, sourceFormat: format, decimated: f.length / 3 < full });
   const pos = out.positions;
   const kx = k[0]!, ky = k[1]!, kz = k[2]!;
   for (let i = 0; i < v.length; i += 3) {

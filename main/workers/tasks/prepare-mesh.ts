@@ -20,6 +20,8 @@ export interface PrepareMeshArgs {
   units: 'auto' | 'nm' | 'voxels';
   /** where the bytes came from, for error messages */
   what: string;
+  /** decimate (vertex clustering, mesh-decimate.ts) to at most about this many triangles: a quick preview */
+  maxTriangles?: number;
 }
 
 export const prepareMeshTask = defineTask<PrepareMeshArgs, { buffer: ArrayBuffer }>('prepareMesh');

@@ -5,7 +5,10 @@
  */
 import { api, ApiError } from '../api';
 
-export type Kind = 'mesh' | 'skeleton' | 'synapses' | 'roi';
+export type Kind = 'mesh' | 'meshPreview' | 'skeleton' | 'synapses' | 'roi';
+
+/** Triangles of a mesh preview (bodyMesh's maxTriangles), drawn before the full mesh of a big body. */
+export const PREVIEW_TRIANGLES = 60_000;
 
 const MAX_BYTES = 384 * 1024 * 1024;
 const kept = new Map<string, ArrayBuffer | null>();
@@ -26,6 +29,8 @@ function call(kind: Kind, id: string): Promise<ArrayBuffer> {
   switch (kind) {
     case 'mesh':
       return api.bodyMesh({ bodyId: id });
+    case 'meshPreview':
+      return api.bodyMesh({ bodyId: id, maxTriangles: PREVIEW_TRIANGLES });
     case 'skeleton':
       return api.bodySkeleton({ bodyId: id });
     case 'synapses':
@@ -62,6 +67,11 @@ export function load(kind: Kind, id: string): Promise<ArrayBuffer | null> {
     inflight.set(key, p);
   }
   return p;
+}
+
+/** Whether the buffer is kept already (then a preview would only cost time). */
+export function isLoaded(kind: Kind, id: string): boolean {
+  return kept.has(`${kind}:${id}`);
 }
 
 /** Drops what is kept (after the active node changes). */
