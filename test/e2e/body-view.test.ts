@@ -338,7 +338,12 @@ describe.skipIf(noChromium)('body view and slice viewer in Chromium (small demo,
     const body = neurons.find((b) => b !== neurons[0] && voxelOf(b, (p) => p[2] < CACHED_Z - 8))!;
     // The app notices on its next check (a periodic one, or this one a user asks for).
     await page.evaluate(() => fetch('/api/call/connectionStatus', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"refresh":true}' }));
-    await page.reload();
+    // A new window (the session cookie stays): the app starts over with nothing in the renderer's memory.
+    expect(problems).toEqual([]);
+    await page.close();
+    page = await browser.newPage();
+    problems = watchPage(page);
+    await page.goto(`${app.origin}/#/connect`);
     await page.getByRole('contentinfo', { name: 'Status bar' }).getByText('Offline').waitFor({ timeout: 30_000 });
     const probe = voxelOf(body, (p) => p[2] < CACHED_Z - 8)!;
     const { rgb, hover } = await centrePixel(probe);
