@@ -6,6 +6,9 @@
  * neuron bodies (replacing their meshes), the node is synced into a fresh cache, the built app is
  * started in browser mode on that cache, and Chromium opens `#/body/<id>`.
  *
+ * A big mesh is drawn first as a decimated preview (≤ 60 k triangles, vertex clustering in main's
+ * worker pool), then replaced by the full mesh; "first frame" is the preview's.
+ *
  * Measured in the page (performance marks the 3D view sets): from the mesh request to the frame that
  * shows it (after requestAnimationFrame, so the frame was presented), split into the API call
  * (cache read, decode, normals in main's worker pool, transfer; Resource Timing) and the rest
@@ -74,7 +77,7 @@ async function measure(browser: BrowserContext, app: RunningApp, body: bigint): 
       const call = performance
         .getEntriesByType('resource')
         .filter((e) => e.name.endsWith('/api/call/bodyMesh'))
-        .at(-1) as PerformanceResourceTiming;
+        .at(0) as PerformanceResourceTiming; // the call that delivered the first frame (the preview, for a big mesh)
       // (No named function expressions in here: tsx would wrap them in a helper the page lacks.)
       const received = performance.getEntriesByName(`dd:mesh:received:${id}`)[0]!.startTime;
       const built = performance.getEntriesByName(`dd:mesh:built:${id}`)[0]!.startTime;
