@@ -62,6 +62,6 @@ describe('IPC binding (with RecordingIpcMain standing in for Electron ipcMain)',
   it('forwards app events to the windows', async () => {
     const { sent } = setup();
     app.events.emit('connection', { state: 'offline', serverVersion: null, checkedAt: null, error: 'test', stale: null, maybeStale: null, lastOnlineAt: null });
-    expect(sent).toEqual([[ipcEventChannel('connection'), { state: 'offline', serverVersion: null, checkedAt: null, error: 'test', stale: null }]]);
+    expect(sent).toEqual([[ipcEventChannel('connection'), { state: 'offline', serverVersion: null, checkedAt: null, error: 'test', stale: null, maybeStale: null, lastOnlineAt: null }]]);
   });
 });
