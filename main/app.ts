@@ -12,6 +12,7 @@ import { Settings } from './datasets/settings';
 import { DvidClient } from './dvid/client';
 import { AppEvents } from './events';
 import { SyncService } from './sync/service';
+import { ViewService } from './view/service';
 
 export interface AppConfig {
   mode: AppMode;
@@ -108,6 +109,8 @@ export function createApp(config: AppConfig): DvidDeskApp {
     datasets: DatasetService;
     /** Sync of this server (plans, jobs, its worker pool and writer connections), closed with the scope. */
     sync: SyncService;
+    /** Body view and slices (issue 9): meshes, skeletons, synapses, slices from derive's cache; its own worker pool. */
+    view: ViewService;
     connection: ConnectionStatus;
     inflight: Promise<ConnectionStatus> | null;
     /** Freshness of the active node's cache, read once per offline spell (it scans the cache). */
@@ -133,6 +136,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
       dvid,
       derive,
       sync,
+      view: new ViewService(derive),
       datasets: null as unknown as DatasetService,
       connection: { state: server ? 'checking' : 'unconfigured', serverVersion: null, checkedAt: null, error: null, stale: null, maybeStale: null, lastOnlineAt: null },
       inflight: null,
@@ -148,6 +152,7 @@ export function createApp(config: AppConfig): DvidDeskApp {
   async function closeScope(s: ServerScope): Promise<void> {
     await s.inflight?.catch(() => undefined);
     await s.sync.close();
+    await s.view.close();
     s.derive.close();
     await s.dvid?.close();
   }
@@ -273,6 +278,16 @@ export function createApp(config: AppConfig): DvidDeskApp {
     roiConnectivity: (arg) => cur.derive.roiConnectivity(arg),
     body: (arg) => cur.derive.body(arg),
     partners: (arg) => cur.derive.partners(arg),
+
+    // Body view and slices (issue 9, main/view)
+    bodyMesh: (arg) => cur.view.bodyMesh(arg),
+    bodySkeleton: (arg) => cur.view.bodySkeleton(arg),
+    bodySynapses: (arg) => cur.view.bodySynapses(arg),
+    roiMesh: (arg) => cur.view.roiMesh(arg),
+    slice: (arg) => cur.view.slice(arg),
+    sliceInfo: (arg) => cur.view.sliceInfo(arg),
+    bodyNames: (arg) => cur.view.bodyNames(arg),
+    bodyGeometry: (arg) => cur.view.bodyGeometry(arg),
 
     // Datasets (issue 8)
     async recentServers() {

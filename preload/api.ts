@@ -183,6 +183,56 @@ export interface Partner {
   connections: number;
 }
 
+// ---- Body view and slices (issue 9). Binary results: layouts in preload/binary.ts. ----
+
+export type SliceAxis = 'xy' | 'xz' | 'yz';
+
+export interface SliceRequest {
+  /** labelmap instance (default: the node's segmentation, the one synapses were mapped with) */
+  instance?: string;
+  /** plane: xy → (u, v) = (x, y); xz → (x, z); yz → (y, z) (DVID's 0_1, 0_2, 1_2) */
+  axis: SliceAxis;
+  /** the fixed coordinate, in voxels of `scale` */
+  position: number;
+  /** pyramid level: voxels of scale s are 2^s scale-0 voxels */
+  scale: number;
+  /** window in voxels of `scale`: first column (u), first row (v), size (≤ 1024 each) */
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+export interface SliceInfo {
+  instance: string;
+  /** labelmaps of the node with cached blocks (the first is the default) */
+  instances: string[];
+  blockSize: [number, number, number];
+  /** per voxel, in voxelUnits (nanometers for FlyEM data) */
+  voxelSize: [number, number, number];
+  voxelUnits: string;
+  /** scale-0 voxel box of the volume (inclusive), when the instance info gives it */
+  extent: { min: [number, number, number]; max: [number, number, number] } | null;
+  /** scales with cached blocks */
+  scales: number[];
+  /** the server's pyramid: scales 0 … maxScale exist there */
+  maxScale: number;
+}
+
+export interface BodyName {
+  bodyId: U64;
+  type: string | null;
+  instance: string | null;
+  status: string | null;
+}
+
+export interface BodyGeometry {
+  bodyId: U64;
+  /** the cached mesh, with its triangle count (exact for ngmesh, estimated from the size otherwise) */
+  mesh: { format: string; bytes: number; triangles: number; estimated: boolean } | null;
+  skeleton: { bytes: number } | null;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Datasets: servers, repos and their DAGs, the active node, instances, the cache (issue 8)
 
@@ -367,6 +417,24 @@ export interface DvidDeskMethods {
   body(args: { bodyId: U64 }): Promise<BodyDetail>;
   /** Upstream (inputs: bodies whose T-bars connect to this body's PSDs) or downstream partners, most connections first. */
   partners(args: { bodyId: U64; direction: 'upstream' | 'downstream' }): Promise<Partner[]>;
+  // ---- Body view and slices (issue 9) ----
+  /** The body's cached mesh, decoded and prepared in the worker pool: layout "DDMS" (preload/binary.ts). not-found when it has none.
+   * With maxTriangles: a preview decimated (vertex clustering) to at most about that many triangles, drawn first for big meshes. */
+  bodyMesh(args: { bodyId: U64; maxTriangles?: number }): Promise<ArrayBuffer>;
+  /** The body's cached SWC skeleton: layout "DDSK". not-found when it has none. */
+  bodySkeleton(args: { bodyId: U64 }): Promise<ArrayBuffer>;
+  /** The body's synapse elements (T-bars and PSDs): layout "DDSY" (empty when it has none). */
+  bodySynapses(args: { bodyId: U64 }): Promise<ArrayBuffer>;
+  /** A ROI's cached mesh (roisSmoothedDecimated, or NeuTu's rois → roi_data): layout "DDMS". */
+  roiMesh(args: { roi: string }): Promise<ArrayBuffer>;
+  /** One window of a segmentation plane as body ids, rendered in the worker pool from cached blocks: layout "DDSL". */
+  slice(args: SliceRequest): Promise<ArrayBuffer>;
+  /** Geometry of the cached segmentation (null when no labelmap block is cached at the active node). */
+  sliceInfo(args?: { instance?: string }): Promise<SliceInfo | null>;
+  /** Type, instance and status of bodies (hover labels); bodies unknown to the cache come back with nulls. */
+  bodyNames(args: { bodyIds: U64[] }): Promise<BodyName[]>;
+  /** What is cached to draw each body (mesh size and triangles, skeleton), for the triangle budget. */
+  bodyGeometry(args: { bodyIds: U64[] }): Promise<BodyGeometry[]>;
 
   // Datasets (issue 8)
   /** Servers connected to before (newest first; the demo as one entry). Never a token. */
@@ -429,6 +497,15 @@ export const API_METHODS = [
   'roiConnectivity',
   'body',
   'partners',
+  // body view and slices (issue 9)
+  'bodyMesh',
+  'bodySkeleton',
+  'bodySynapses',
+  'roiMesh',
+  'slice',
+  'sliceInfo',
+  'bodyNames',
+  'bodyGeometry',
   // Datasets (issue 8)
   'recentServers',
   'connect',

@@ -41,6 +41,15 @@ const api = {
   roiConnectivity: method('roiConnectivity'),
   body: method('body'),
   partners: method('partners'),
+  // body view and slices (issue 9)
+  bodyMesh: method('bodyMesh'),
+  bodySkeleton: method('bodySkeleton'),
+  bodySynapses: method('bodySynapses'),
+  roiMesh: method('roiMesh'),
+  slice: method('slice'),
+  sliceInfo: method('sliceInfo'),
+  bodyNames: method('bodyNames'),
+  bodyGeometry: method('bodyGeometry'),
   // Datasets (issue 8)
   recentServers: method('recentServers'),
   connect: method('connect'),

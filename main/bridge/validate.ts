@@ -41,6 +41,20 @@ const neuronQuery = z.strictObject({
 });
 const jobArg = z.strictObject({ jobId: z.number().int().positive() });
 
+// Body view and slices (issue 9)
+const instanceName = z.string().min(1).max(200);
+const bodyIds = z.array(u64).min(1).max(10_000);
+const coord = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
+const sliceRequest = z.strictObject({
+  instance: instanceName.optional(),
+  axis: z.enum(['xy', 'xz', 'yz']),
+  position: coord,
+  scale: z.number().int().min(0).max(20),
+  x0: coord,
+  y0: coord,
+  width: z.number().int().min(1).max(1024),
+  height: z.number().int().min(1).max(1024),
+});
 // Datasets (issue 8)
 const fullUuid = z.string().regex(/^[0-9a-f]{32}$/, 'a full node UUID (32 lowercase hex digits)');
 const serverUrl = z
@@ -68,6 +82,15 @@ export const argSchemas = {
   roiConnectivity: z.strictObject({ rois: z.array(roiName).max(500).optional() }).optional(),
   body: z.strictObject({ bodyId: u64 }),
   partners: z.strictObject({ bodyId: u64, direction: z.enum(['upstream', 'downstream']) }),
+  // body view and slices (issue 9)
+  bodyMesh: z.strictObject({ bodyId: u64, maxTriangles: z.number().int().min(1000).max(100_000_000).optional() }),
+  bodySkeleton: z.strictObject({ bodyId: u64 }),
+  bodySynapses: z.strictObject({ bodyId: u64 }),
+  roiMesh: z.strictObject({ roi: roiName }),
+  slice: sliceRequest,
+  sliceInfo: z.strictObject({ instance: instanceName.optional() }).optional(),
+  bodyNames: z.strictObject({ bodyIds }),
+  bodyGeometry: z.strictObject({ bodyIds }),
   // Datasets (issue 8)
   recentServers: z.undefined(),
   connect: z.strictObject({ url: serverUrl, token: z.string().max(16_384).optional() }),

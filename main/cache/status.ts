@@ -3,7 +3,10 @@
  * `dvid-desk status` and the UI's cache panel. Read-only; cost is one grouped scan per table
  * (seconds for a hemibrain-scale synapse table).
  */
+import { cacheFreshness, type Freshness, type FreshnessOptions } from './freshness';
 import { Cache } from './index';
+
+export type { Freshness, FreshnessOptions } from './freshness';
 
 export interface NodeHoldings {
   uuid: string;
@@ -14,6 +17,8 @@ export interface NodeHoldings {
   counts: Record<string, number>;
   /** ms since the epoch of the newest fetch stored for this instance/node. */
   lastFetchedAt: number | null;
+  /** Staleness (freshness.ts); null when nothing says (no data, no mark). */
+  freshness: Freshness | null;
 }
 
 export interface InstanceStatus {
@@ -59,7 +64,7 @@ const COUNT_QUERIES: ReadonlyArray<[string, string]> = [
   ['labelszRows', 'SELECT instance_id, node_id, count(*) AS n FROM labelsz_counts GROUP BY instance_id, node_id'],
 ];
 
-export function cacheStatus(dir: string): CacheStatus {
+export function cacheStatus(dir: string, opts: FreshnessOptions = {}): CacheStatus {
   const cache = Cache.open(dir, { readonly: true });
   try {
     const db = cache.db.db;
@@ -71,7 +76,7 @@ export function cacheStatus(dir: string): CacheStatus {
       let h = holdings.get(k);
       if (!h) {
         const node = nodes.get(nodeId);
-        h = { uuid: node?.uuid ?? `#${nodeId}`, locked: node?.locked ?? false, branch: node?.branch ?? '', counts: {}, lastFetchedAt: null };
+        h = { uuid: node?.uuid ?? `#${nodeId}`, locked: node?.locked ?? false, branch: node?.branch ?? '', counts: {}, lastFetchedAt: null, freshness: null };
         holdings.set(k, h);
       }
       return h;
@@ -89,6 +94,15 @@ export function cacheStatus(dir: string): CacheStatus {
       const k = `${r.instance_id}/${r.node_id}`;
       const h = holdings.get(k);
       if (h) h.lastFetchedAt = r.at;
+    }
+    const instName = new Map(instances.map((i) => [i.id, i.name]));
+    const instId = new Map(instances.map((i) => [i.name, i.id]));
+    const nodeId = new Map([...nodes.values()].map((n) => [n.uuid, n.id]));
+    const held = [...holdings.entries()].map(([k, h]) => ({ instance: instName.get(Number(k.split('/')[0])) ?? '', node: h.uuid }));
+    for (const f of cacheFreshness(cache, opts, held)) {
+      const i = instId.get(f.instance);
+      const n = nodeId.get(f.node);
+      if (i !== undefined && n !== undefined) holding(i, n).freshness = f;
     }
     const repo = cache.repo.repo();
     const jobs = cache.jobs.jobs().slice(-10);

@@ -85,7 +85,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   program
     .command('sync')
-    .description('copy chosen instances of a DVID node into the cache (plans first; resumes an unfinished sync of the same plan)')
+    .description('copy chosen instances of a DVID node into the cache (plans first; resumes an unfinished sync of the same plan; later runs fetch only what changed)')
     .requiredOption('--server <url>', 'the DVID server, e.g. http://localhost:8000')
     .option('--node <uuid[:branch]>', 'the node: full UUID, unique prefix, or UUID:branch (the branch leaf)')
     .option(
@@ -99,6 +99,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--token <jwt>', 'bearer token for servers that require one (or $DVID_TOKEN)')
     .option('--concurrency <n>', 'requests in flight at once (default 4)')
     .option('--dry-run', 'print the plan and stop')
+    .option('--full', 'read everything in scope again (default after a first sync: only what changed; a locked node is spot-checked)')
     .option('--block-compression <form>', 'labelmap block payloads: blocks (default: gzipped DVID blocks) or lz4 (raw voxels, ~10× larger on the wire)')
     .action(async (opts: SyncOptions) => {
       status = await runSync(opts);
@@ -109,6 +110,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('what each cache holds, per instance and node, and how fresh it is')
     .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
     .option('--json', 'machine-readable output')
+    .option('--stale-after <age>', 'open-node data not re-checked for this long count as stale (default 1h; e.g. 30m, 2h, 1d)')
     .action(async (opts: StatusOptions) => {
       status = await runStatus(opts);
     });

@@ -3,10 +3,21 @@ import { findCaches } from '../cache/index';
 import { cacheStatus, type CacheStatus, type NodeHoldings } from '../cache/status';
 import { resolveCacheRoot } from '../paths';
 import { ago, bytes, count, table } from './format';
+import { UsageError } from './options';
 
 export interface StatusOptions {
   cache?: string;
   json?: boolean;
+  /** Age (e.g. "30m", "2h", "1d"; a number = minutes) after which open-node data count as stale. */
+  staleAfter?: string;
+}
+
+export function parseAge(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$/i.exec(text);
+  if (!m) throw new Error(`"${text}" is not an age (e.g. 30m, 2h, 1d)`);
+  const unit = (m[2] ?? 'm').toLowerCase();
+  const f = unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : unit === 'd' ? 86_400_000 : 60_000;
+  return Math.round(Number(m[1]) * f);
 }
 
 const LABELS: ReadonlyArray<[string, string, (n: number) => string]> = [
@@ -31,6 +42,18 @@ function holds(h: NodeHoldings): string {
   return parts.join(', ') || 'nothing yet';
 }
 
+/** "locked: never stale", "STALE open: not re-checked for 2 h; saw mutation 1000012345 (4 log records)", … */
+export function freshnessText(n: NodeHoldings, now: number): string {
+  const f = n.freshness;
+  if (!f) return `fetched ${ago(n.lastFetchedAt, now)}`;
+  const seen: string[] = [];
+  if (f.seen.lastMutation !== null && /^\d+$/.test(f.seen.lastMutation)) seen.push(`last mutation ${f.seen.lastMutation}`);
+  if (f.seen.logRecords !== null) seen.push(`${f.seen.logRecords} log record(s)`);
+  if (f.seen.hasLog === false) seen.push('no mutation log on the server');
+  if (f.seen.repoMutationId !== null && !f.locked) seen.push(`repo mutation id ${f.seen.repoMutationId}`);
+  return `${f.stale ? 'STALE ' : ''}${f.reason}${seen.length && !f.locked ? `; saw ${seen.join(', ')}` : ''}`;
+}
+
 export function formatStatus(s: CacheStatus, now = Date.now()): string {
   const lines: string[] = [];
   const repo = s.repo;
@@ -41,7 +64,7 @@ export function formatStatus(s: CacheStatus, now = Date.now()): string {
   const rows: string[][] = [];
   for (const i of s.instances) {
     for (const n of i.nodes) {
-      rows.push([i.name, i.type, `${n.uuid.slice(0, 8)}${n.locked ? ' locked' : ' open'}`, holds(n), `fetched ${ago(n.lastFetchedAt, now)}`]);
+      rows.push([i.name, i.type, `${n.uuid.slice(0, 8)}${n.locked ? ' locked' : ' open'}`, holds(n), freshnessText(n, now)]);
     }
     if (i.nodes.length === 0) rows.push([i.name, i.type, '-', 'not synced', '']);
   }
@@ -53,6 +76,12 @@ export function formatStatus(s: CacheStatus, now = Date.now()): string {
 }
 
 export async function runStatus(opts: StatusOptions): Promise<number> {
+  let staleAfterMs: number | undefined;
+  try {
+    staleAfterMs = opts.staleAfter ? parseAge(opts.staleAfter) : undefined;
+  } catch (err) {
+    throw new UsageError(`--stale-after: ${(err as Error).message}`);
+  }
   const root = resolveCacheRoot({ flag: opts.cache });
   const dirs = findCaches(root);
   if (dirs.length === 0) {
@@ -64,7 +93,7 @@ export async function runStatus(opts: StatusOptions): Promise<number> {
   let failed = 0;
   for (const dir of dirs) {
     try {
-      statuses.push(cacheStatus(dir));
+      statuses.push(cacheStatus(dir, { staleAfterMs }));
     } catch (err) {
       failed++;
       console.error(`dvid-desk: ${dir}: ${(err as Error).message}`);

@@ -1,10 +1,12 @@
 /**
  * `dvid-desk sync --server URL --node UUID[:branch] [--instance NAME[=SCOPE]]... [--plan FILE.json]
- *  [--max-bytes N] [--cache DIR] [--dry-run]`
+ *  [--max-bytes N] [--cache DIR] [--dry-run] [--full]`
  *
  * Plans first (item counts and estimated bytes, refused over --max-bytes), then runs the sync with a
  * progress bar (plain lines when the output is not a terminal). Running the same command again
- * resumes an unfinished sync of the same plan and re-downloads nothing it stored. Ctrl+C pauses
+ * resumes an unfinished sync of the same plan and re-downloads nothing it stored. Once a sync of the
+ * same scopes is done, running it again fetches only what changed (open node; main/sync/delta.ts),
+ * or spot-checks a locked node; a child node starts from its synced parent. --full reads everything. Ctrl+C pauses
  * cleanly (a second one quits at once); what was stored stays.
  * Exit status: 0 done, 1 error or items that failed, 2 usage, 3 refused by --max-bytes, 130 interrupted.
  */
@@ -30,6 +32,7 @@ export interface SyncOptions {
   dryRun?: boolean;
   concurrency?: string;
   blockCompression?: string;
+  full?: boolean;
 }
 
 export function formatPlan(plan: Plan): string {
@@ -106,11 +109,29 @@ export async function runSync(opts: SyncOptions): Promise<number> {
     maxBytes,
     concurrency,
     blockCompression,
+    full: opts.full === true,
   });
   try {
     const prepared = await session.prepare(opts.dryRun);
     const cache = session.cache;
     if (cache.report.uncleanShutdown) console.log(`The last session of this cache ended uncleanly; quick_check: ${cache.report.quickCheck?.join('; ') ?? 'not run'}.`);
+    if (prepared.kind === 'checked') {
+      const r = prepared.result;
+      const facts = r.checked.map((c) => `${c.instance}${c.facts.length ? ` (${c.facts.join(', ')})` : ''}`);
+      if (r.findings.length === 0) {
+        console.log(`Node ${r.node} is locked and was synced before: nothing to download. Spot check clean: ${facts.join('; ')}.`);
+        return 0;
+      }
+      console.error(`Node ${r.node} is locked, yet the server's data differ from what was synced (a server in full-write mode?):`);
+      for (const f of r.findings) console.error(`  ${f.instance}: ${f.what}`);
+      console.error('The cache was not changed. Run with --full to read the node again.');
+      return 1;
+    }
+    if (prepared.kind === 'up-to-date') {
+      console.log(formatPlan(prepared.plan));
+      console.log(`Up to date: nothing changed on node ${session.resolved.uuid} since the last sync (checked now).`);
+      return 0;
+    }
     if (prepared.kind === 'resume') {
       console.log(`Resuming sync #${prepared.job.id} of node ${session.resolved.uuid} (${prepared.itemsDone}/${prepared.items} requests already done) in ${session.dir}.`);
       if (opts.dryRun) return 0;

@@ -59,6 +59,8 @@ export interface DemoServer {
   log: RequestLog;
   setFaults(rules: readonly FaultRule[]): void;
   faultCounts(): number[];
+  /** DVID's "full write" mode: writes accepted on locked nodes too (to change locked data behind a client's back). */
+  setFullWrite(on: boolean): void;
   truth: DemoTruth;
   close(): Promise<void>;
 }
@@ -107,6 +109,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     log: running.log,
     setFaults: running.setFaults,
     faultCounts: running.faultCounts,
+    setFullWrite: running.setFullWrite,
     truth,
     close: running.close,
   };

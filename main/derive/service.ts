@@ -34,7 +34,7 @@ export interface ActiveNodeRef {
   uuid: string;
 }
 
-interface Ctx {
+export interface Ctx {
   id: number;
   config: CtxConfig;
 }
@@ -224,6 +224,14 @@ export class DeriveService {
   async partners(args: { bodyId: string; direction: 'upstream' | 'downstream' }): Promise<Partner[]> {
     const id = parseU64(args.bodyId);
     return this.#withCtx((c, ctx) => partners(c.db.db, ctx, id, args.direction));
+  }
+
+  /**
+   * For other read-only services of the active node (main/view): runs `fn` on the connection and
+   * ctx the queries above use (the sync's writer between its commits, else the read-only reader).
+   */
+  async read<T>(fn: (cache: Cache, ctx: Ctx) => T | Promise<T>): Promise<T> {
+    return this.#withCtx(fn);
   }
 
   close(): void {

@@ -260,6 +260,30 @@ export class Labelmap {
   }
 
   /**
+   * POST /merge `[target, merged…]` (proofreading; the open node only). `user`/`app` become the
+   * mutation's User/App (`u=`, `app=`). Returns the MutationID.
+   */
+  merge(target: bigint, merged: readonly bigint[], opts: CallOptions & { user?: string; app?: string } = {}): Promise<bigint> {
+    return this.http.parsed(
+      { method: 'POST', path: this.path('merge'), query: { u: opts.user, app: opts.app }, body: u64JsonBody([target, ...merged]), bodyType: JSON_BODY, expect: 'json' },
+      opts,
+      (raw) => u64(obj(raw, 'merge').MutationID, 'MutationID'),
+    );
+  }
+
+  /** POST /cleave/{body} `[supervoxel…]`: the supervoxels become a new body. Returns it and the MutationID. */
+  cleave(body: bigint, supervoxels: readonly bigint[], opts: CallOptions & { user?: string; app?: string } = {}): Promise<{ cleavedLabel: bigint; mutationId: bigint }> {
+    return this.http.parsed(
+      { method: 'POST', path: this.path('cleave', u64String(body)), query: { u: opts.user, app: opts.app }, body: u64JsonBody(supervoxels), bodyType: JSON_BODY, expect: 'json' },
+      opts,
+      (raw) => {
+        const o = obj(raw, 'cleave');
+        return { cleavedLabel: u64(o.CleavedLabel, 'CleavedLabel'), mutationId: u64(o.MutationID, 'MutationID') };
+      },
+    );
+  }
+
+  /**
    * GET /mutations: the completed mutations recorded in this node only (not its ancestors), streamed.
    * Needs the server's `[mutations] jsonstore`, else a 400 (DvidBadRequestError).
    */

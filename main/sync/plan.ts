@@ -8,13 +8,17 @@
  *   kv             [0] {role, keys: string[]}                     GET /keyvalues (protobuf), batch of keys
  *   elements       [0] {box, blockSize, filter}                   annotation /blocks over a tile
  *   element-bodies [0] {bodies: string[], blockSize}              annotation /label/{body}?relationships=true
- *   kv-prune       [1] {first?, last?}                            drop cached keys the listing no longer has
+ *   kv-prune       [1] {first?, last?, drop?}                     drop cached keys the listing no longer has
+ *                                                                 (drop: exactly these keys, from a mutation log)
  *   blocks         [1] {scale, supervoxels, box?|coords?}         /blocks (box) or /specificblocks (coords);
  *                                                                 also the supervoxel under synced elements
- *   mapping        [2] {}                                         /mapping for the supervoxels of the synced blocks
- *   element-svs    [2] {labelmap}                                 the supervoxel under the remaining elements
+ *   mapping        [2] {refresh?}                                 /mapping for the supervoxels of the synced blocks
+ *                                                                 (refresh: these again, and any still unmapped)
+ *   element-svs    [2] {labelmap, missingOnly?}                   the supervoxel under the remaining elements
+ *                                                                 (missingOnly: any stored row counts, not only this job's)
  */
 import type { Box } from './geometry';
+import type { LogPosition } from './marks';
 
 export type KvRole = 'body-annotations' | 'meshes' | 'skeletons' | 'roi-meshes' | 'generic';
 
@@ -24,7 +28,7 @@ export type ItemSpec =
   | { kind: 'roi' }
   | { kind: 'labelsz'; index: string; top?: number; bodies?: string[] }
   | { kind: 'kv'; role: KvRole; keys: string[] }
-  | { kind: 'kv-prune'; first?: string; last?: string }
+  | { kind: 'kv-prune'; first?: string; last?: string; drop?: string[] }
   | {
       kind: 'blocks';
       scale: number;
@@ -36,8 +40,8 @@ export type ItemSpec =
     }
   | { kind: 'elements'; box: Box; blockSize: [number, number, number]; filter: ElementFilter }
   | { kind: 'element-bodies'; bodies: string[]; blockSize: [number, number, number] }
-  | { kind: 'mapping' }
-  | { kind: 'element-svs'; labelmap: string };
+  | { kind: 'mapping'; refresh?: string[] }
+  | { kind: 'element-svs'; labelmap: string; missingOnly?: boolean };
 
 /**
  * Elements come before blocks so that the decode of each scale-0 supervoxel block also reads the
@@ -73,7 +77,22 @@ export interface PlannedInstance {
   notes: string[];
 }
 
+/**
+ * full: everything in scope (on a locked node, what earlier jobs stored counts as done). reread: the
+ * same, asked for (--full), so nothing stored before counts. incremental: only what changed since the
+ * node's last sync (marks.ts). child: the parent's stored data copied to this node first (fork.ts),
+ * then what the node's logs say differs.
+ */
+export type PlanMode = 'full' | 'reread' | 'incremental' | 'child';
+
 export interface Plan {
+  mode?: PlanMode;
+  /** child mode: the parent node whose data were reused. */
+  base?: string;
+  /** The log positions read when planning, per instance: written as sync marks when the job is done. */
+  logs?: Record<string, LogPosition | null>;
+  /** Canonical scope per instance (the marks' scope). */
+  scopes?: Record<string, string>;
   server: string;
   repoRoot: string;
   node: string;

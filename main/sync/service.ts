@@ -16,10 +16,14 @@ import { syncPoolSize, WorkerPool } from '../workers/pool';
 import { SyncEnv } from './env';
 import { createJob, saveDiscovery, saveInstanceInfos } from './job';
 import type { Plan } from './plan';
-import { makePlan, planKeyOf } from './planner';
+import { makeDeltaPlan } from './delta';
+import { positionOf, readLog, readMark, type LogPosition, type SyncMark } from './marks';
+import { effectiveScopes, makePlan, planKeyOf } from './planner';
+import { spotCheck } from './spot-check';
+import { recordMarks } from './session';
 import { DEFAULT_MAX_BYTES, refusal } from './refusal';
 import { SyncRunner, type SyncOutcome } from './runner';
-import { parseScope, ScopeError, type InstanceScope } from './scope';
+import { parseScope, scopeKey, ScopeError, type InstanceScope } from './scope';
 import { syncersFor } from './syncers/index';
 
 export class SyncServiceError extends Error {
@@ -84,7 +88,7 @@ export class SyncService {
   }
 
   async plan(args: SyncPlanArgs): Promise<SyncPlan> {
-    const server = this.#server();
+    this.#server(); // throws when no server is configured
     let scopes: InstanceScope[] | null = null;
     try {
       scopes = args.instances?.length
@@ -103,7 +107,7 @@ export class SyncService {
     const maxBytes = args.maxBytes ?? DEFAULT_MAX_BYTES;
     let plan: Plan;
     try {
-      plan = await makePlan({ client: this.#dvid(), resolved, serverUrl: server.url, scopes, maxBytes });
+      plan = await this.#makePlan(resolved, scopes, maxBytes);
     } catch (err) {
       if ((err as Error).name === 'PlanError') throw new SyncServiceError((err as Error).message, 'bad-argument');
       throw err;
@@ -123,6 +127,67 @@ export class SyncService {
       refused,
       resumableJobId: this.#resumable(resolved, scopes),
     };
+  }
+
+  /**
+   * As the CLI's session plans (session.ts): after a completed sync of the same scopes, an open node
+   * gets an incremental plan (delta.ts) and a locked node a spot check with nothing to download;
+   * otherwise a full plan, with the mutation-log positions its sync marks will record. (A child
+   * node's reuse of its parent's data is CLI-only for now: the app plans it in full.)
+   */
+  async #makePlan(resolved: ResolvedNode, scopes: InstanceScope[] | null, maxBytes: number): Promise<Plan> {
+    const server = this.#server();
+    const client = this.#dvid();
+    const dir = this.#dirOf(resolved);
+    const shared = this.#caches.get(dir)?.cache;
+    const cache = shared ?? (existsSync(join(dir, DB_FILE)) ? Cache.open(dir, { readonly: true }) : null);
+    try {
+      const all = effectiveScopes(resolved, scopes);
+      const marks = new Map<string, SyncMark>();
+      if (cache && cache.repo.node(resolved.uuid)) {
+        for (const s of all) {
+          const m = readMark(cache, resolved.uuid, s.name);
+          if (m && m.scope === scopeKey(s.scope)) marks.set(s.name, m);
+        }
+      }
+      if (cache && marks.size > 0) {
+        if (resolved.node.locked && marks.size === all.length) {
+          const check = await spotCheck(cache, client, resolved, marks);
+          const base = await makeDeltaPlan({ client, resolved, serverUrl: server.url, cache, scopes: [], marks });
+          base.instances = all.map((s) => ({
+            name: s.name,
+            type: resolved.repo.instances.get(s.name)!.type,
+            scope: scopeKey(s.scope),
+            items: [],
+            units: 0,
+            bytes: 0,
+            notes: [
+              'locked node synced before: nothing to download',
+              ...check.findings.filter((f) => f.instance === s.name).map((f) => `spot check: ${f.what} (sync again with the full option to re-read)`),
+            ],
+          }));
+          base.key = planKeyOf(resolved, scopes);
+          base.scopes = Object.fromEntries(all.map((s) => [s.name, scopeKey(s.scope)]));
+          base.logs = Object.fromEntries([...marks].filter(([, m]) => m.log !== undefined).map(([n, m]) => [n, m.log!]));
+          return base;
+        }
+        return await makeDeltaPlan({ client, resolved, serverUrl: server.url, cache, scopes: all, marks });
+      }
+      const logs: Record<string, LogPosition | null> = {};
+      for (const s of all) {
+        const inst = resolved.repo.instances.get(s.name)!;
+        const type = inst.type === 'other' ? inst.base.typeName : inst.type;
+        const kind = type === 'labelmap' ? 'labelmap' : type === 'keyvalue' || type === 'neuronjson' ? 'keyvalue' : null;
+        if (kind) logs[s.name] = positionOf(kind, await readLog(client, resolved.uuid, s.name, kind));
+      }
+      const plan = await makePlan({ client, resolved, serverUrl: server.url, scopes, maxBytes });
+      plan.mode = 'full';
+      plan.logs = logs;
+      plan.scopes = Object.fromEntries(all.map((s) => [s.name, scopeKey(s.scope)]));
+      return plan;
+    } finally {
+      if (cache && !shared) cache.close();
+    }
   }
 
   #dirOf(resolved: ResolvedNode): string {
@@ -180,11 +245,13 @@ export class SyncService {
         job = createJob(cache, plan, nodeId);
       }
       this.#pool ??= new WorkerPool({ size: this.#opts.poolSize ?? syncPoolSize() });
-      const env = new SyncEnv(cache, this.#dvid(), resolved.uuid, resolved.node.locked, resolved.repo, this.#pool);
+      const summary = JSON.parse(job.plan) as Pick<Plan, 'mode' | 'logs' | 'scopes' | 'mutationId'>;
+      const final = resolved.node.locked && (summary.mode ?? 'full') === 'full';
+      const env = new SyncEnv(cache, this.#dvid(), resolved.uuid, final, resolved.repo, this.#pool);
       const handle = this.#nextHandle++;
       const runner = new SyncRunner(cache, job, syncersFor(env), {
         mutationId: resolved.repo.mutationId,
-        reuseDoneItems: resolved.node.locked,
+        reuseDoneItems: final,
         onProgress: (p) => this.#opts.onProgress({ ...p, jobId: handle }),
       });
       const active: Active = { handle, dir, cache, runner, node: resolved.uuid, running: null, outcome: null };
@@ -203,6 +270,17 @@ export class SyncService {
       (outcome) => {
         a.outcome = outcome;
         a.running = null;
+        if (outcome.state === 'done') {
+          const job = a.runner.job;
+          const summary = JSON.parse(job.plan) as Pick<Plan, 'logs' | 'scopes' | 'mutationId'>;
+          if (summary.scopes) {
+            try {
+              recordMarks(a.cache, a.node, job, summary);
+            } catch {
+              // The data are stored; without marks the next sync is a full one.
+            }
+          }
+        }
         if (outcome.state !== 'paused') this.#release(a.dir);
         this.#opts.onProgress({ ...outcome.progress, jobId: a.handle });
         return outcome;

@@ -13,7 +13,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/connect', component: ConnectView, meta: { label: 'Connect & Sync' } },
   { path: '/neurons', component: NeuronsView, meta: { label: 'Neurons' } },
   { path: '/rois', component: () => import('./views/RoisView.vue'), meta: { label: 'ROIs' } },
-  // A body (what a neuron row opens). The full body view is built on branch ui-body; same route.
+  // A body (what a neuron row opens): #/body/<id>[?with=<id>,…][&at=x,y,z]: with = more bodies drawn
+  // together ("show all results"), at = the voxel the slice opens on.
   { path: '/body/:id(\\d+)', component: () => import('./views/BodyView.vue') },
 ];
 

@@ -8,6 +8,8 @@ import type { DemoServer, FaultRule } from '../../main/demo/index';
 import type { SyncProgress } from '../../preload/api';
 import type { SyncOutcome } from '../../main/sync/runner';
 import type { InstanceScope } from '../../main/sync/scope';
+import type { Plan } from '../../main/sync/plan';
+import type { SpotCheckResult } from '../../main/sync/spot-check';
 import { SyncSession, type SessionOptions } from '../../main/sync/session';
 import { tempDir } from './cache-fixture';
 import { startSmallDemo } from './demo';
@@ -26,6 +28,10 @@ export interface SyncRun {
   session: SyncSession;
   outcome: SyncOutcome | null;
   progress: SyncProgress[];
+  /** The plan that ran (null when a job was resumed or a locked node was only spot-checked). */
+  plan: Plan | null;
+  /** A locked node synced before: the spot check's result instead of a job. */
+  checked: SpotCheckResult | null;
 }
 
 export async function runSync(
@@ -40,8 +46,10 @@ export async function runSync(
   try {
     const prepared = await session.prepare();
     if (prepared.kind === 'refused') throw new Error(prepared.message);
+    if (prepared.kind === 'checked') return { session, outcome: null, progress, plan: null, checked: prepared.result };
+    if (prepared.kind === 'up-to-date') return { session, outcome: null, progress, plan: prepared.plan, checked: null };
     const outcome = await session.run((p) => progress.push(p));
-    return { session, outcome, progress };
+    return { session, outcome, progress, plan: prepared.kind === 'new' ? prepared.plan : null, checked: null };
   } finally {
     await session.close();
   }

@@ -208,6 +208,30 @@ export class AnnotationInstance {
     return list;
   }
 
+  /** The elements of these bodies at version v (before a merge or cleave moves them). */
+  elementsOfBodies(v: number, bodies: readonly bigint[]): Elem[] {
+    return bodies.flatMap((b) => this.labelElements(v, b));
+  }
+
+  /**
+   * After the mapping of version v changed for `oldBodies` (merge, cleave): their elements, read
+   * before the change, are filed under the bodies their supervoxels now belong to, as DVID's label
+   * index follows the labelmap.
+   */
+  relabel(v: number, oldBodies: readonly bigint[], elements: readonly Elem[]): void {
+    delete this.baseLabels[v];
+    const layer = this.layer(v);
+    for (const b of oldBodies) layer.labels.set(b, []);
+    for (const e of elements) {
+      const body = this.bodyOf(e.sv, v);
+      if (body === 0n) continue;
+      const list = layer.labels.get(body);
+      if (list) list.push(e);
+      else layer.labels.set(body, [e]);
+    }
+    this.generation++;
+  }
+
   /** POST /elements at version v (DVID's StoreElements). */
   store(v: number, elems: Elem[]): void {
     const layer = this.layer(v);

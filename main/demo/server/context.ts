@@ -41,12 +41,32 @@ export interface ServerContext {
   keyvalues: Record<string, KeyvalueInstance>;
   /** supervoxel id → index */
   svIndex: Map<bigint, number>;
+  /**
+   * DVID's "full write" mode (admin token or a server configured so): writes are accepted on locked
+   * nodes too. Tests use it to change locked data behind a client's back.
+   */
+  fullWrite: boolean;
   /** node notes and logs written at run time (open node only) */
   nodeNotes: string[];
   nodeLogs: string[][];
 }
 
-export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pick<ServerContext, 'ds' | 'instances' | 'labelmaps' | 'decoded' | 'svIndex' | 'nodeNotes' | 'nodeLogs'> {
+/**
+ * This server's own copy of what writes change (mappings, lastmod, max labels, mutation logs, the
+ * repo's MutationID): datasets are shared by every server of a process (dataset/cache.ts).
+ */
+export function forkVersions(ds: Dataset): Dataset {
+  return {
+    ...ds,
+    repo: { ...ds.repo },
+    mappings: [ds.mappings[0].slice(), ds.mappings[1].slice()],
+    lastmod: [{ ...ds.lastmod[0] }, { ...ds.lastmod[1] }],
+    maxLabel: [ds.maxLabel[0], ds.maxLabel[1]],
+    mutations: [[...ds.mutations[0]], [...ds.mutations[1]]],
+  };
+}
+
+export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pick<ServerContext, 'ds' | 'instances' | 'labelmaps' | 'decoded' | 'svIndex' | 'nodeNotes' | 'nodeLogs' | 'fullWrite'> {
   const labelmaps = labelmapViews(ds);
   return {
     ds,
@@ -56,6 +76,7 @@ export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pic
     svIndex: labelmaps.segmentation!.indexOf,
     nodeNotes: ds.nodes.map((n) => n.note),
     nodeLogs: ds.nodes.map((n) => [...n.log]),
+    fullWrite: false,
   };
 }
 

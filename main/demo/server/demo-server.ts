@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { instanceDefs } from '../dataset/instances';
 import type { Dataset } from '../dataset/store';
 import { AnnotationInstance, noteSource, synapseSource } from './annotation-store';
-import { baseContext, type DvidRequest, type ServerContext } from './context';
+import { baseContext, forkVersions, type DvidRequest, type ServerContext } from './context';
 import { DvidError } from './errors';
 import { FaultTable, type FaultRule } from './faults';
 import { KeyvalueInstance } from './keyvalue-store';
@@ -31,12 +31,15 @@ export interface RunningDemoServer {
   setFaults(rules: readonly FaultRule[]): void;
   /** How many requests each current rule has changed. */
   faultCounts(): number[];
+  /** DVID's "full write" mode: accept writes on locked nodes (tests change locked data with it). */
+  setFullWrite(on: boolean): void;
   close(): Promise<void>;
 }
 
 const MAX_BODY = 1 << 30;
 
-function buildContext(ds: Dataset, seed: number): ServerContext {
+function buildContext(shared: Dataset, seed: number): ServerContext {
+  const ds = forkVersions(shared);
   const defs = instanceDefs(ds.rois.map((r) => r.name));
   const base = baseContext(ds, defs);
   const seg = base.labelmaps.segmentation!;
@@ -110,6 +113,12 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     }
     const method = req.method ?? 'GET';
     const fault = faults.take(method, path);
+    // A client that leaves while a latency fault holds its answer: no reply is written (writing to the
+    // closed socket would never complete), and the exchange is logged as aborted.
+    let gone = false;
+    res.once('close', () => {
+      if (!res.writableFinished) gone = true;
+    });
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs ?? 500));
     if (parsed) {
       try {
@@ -126,7 +135,8 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     if (method === 'HEAD') reply = { ...reply!, body: null };
     let result;
     try {
-      result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
+      if (gone) result = { status: 0, bytes: 0, outcome: 'aborted' as const };
+      else result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
     } catch (e) {
       console.error(`demo server: writing ${method} ${path}:`, e);
       req.socket.destroy();
@@ -174,6 +184,9 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     log,
     setFaults: (rules) => faults.set(rules),
     faultCounts: () => faults.counts(),
+    setFullWrite: (on) => {
+      ctx.fullWrite = on;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -47,6 +47,11 @@ export class LabelmapView {
     }
   }
 
+  /** After a write changed the mapping of version v: its body → labels index is rebuilt on next use. */
+  invalidate(v: number): void {
+    delete this.bodies[v];
+  }
+
   get mapped(): boolean {
     return this.mappings.some((m) => m !== null);
   }

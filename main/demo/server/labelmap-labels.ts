@@ -177,7 +177,7 @@ export function getLastmod(ctx: ServerContext, req: InstanceRequest, view: Label
   return jsonReply(`{"mutation id": ${m.mutid}, "last mod user": ${goQuote(m.user)}, "last mod app": ${goQuote(m.app)}, "last mod time": ${goQuote(m.time)} }`);
 }
 
-function effectiveMaxLabel(ctx: ServerContext, view: LabelmapView, v: number): bigint {
+export function effectiveMaxLabel(ctx: ServerContext, view: LabelmapView, v: number): bigint {
   if (!view.mapped) return view.store.labels[view.store.labels.length - 1] ?? 0n;
   let max = 0n;
   for (let u = 0; u <= v; u++) if (ctx.ds.maxLabel[u]! > max) max = ctx.ds.maxLabel[u]!;

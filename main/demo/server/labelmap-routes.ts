@@ -6,6 +6,7 @@ import { getBlocks, getRaw, getSpecificBlocks } from './labelmap-blocks';
 import {
   getLabel,
   getLabels,
+  effectiveMaxLabel,
   getLastmod,
   getMapping,
   getMappings,
@@ -19,10 +20,11 @@ import {
   getSupervoxels,
   getSupervoxelSizes,
 } from './labelmap-labels';
+import { postCleave, postMerge } from './labelmap-mutate';
 import { getSparsevol, getSparsevolCoarse } from './labelmap-sparsevol';
 import { jsonReply, textReply, type Reply } from './reply';
 
-const WRITES = new Set(['merge', 'cleave', 'split', 'split-supervoxel', 'renumber', 'ingest-supervoxels', 'set-nextlabel', 'index', 'indices', 'extents', 'resolution', 'sync', 'proximity']);
+const WRITES = new Set(['split', 'split-supervoxel', 'renumber', 'ingest-supervoxels', 'set-nextlabel', 'index', 'indices', 'extents', 'resolution', 'sync', 'proximity']);
 
 export function labelmapRoutes(ctx: ServerContext, req: InstanceRequest): Reply {
   const view = ctx.labelmaps[req.instance.name]!;
@@ -69,6 +71,14 @@ export function labelmapRoutes(ctx: ServerContext, req: InstanceRequest): Reply 
       return getMaxlabel(ctx, req, view);
     case 'nextlabel':
       return getNextlabel(ctx, req, view);
+    case 'merge':
+      return postMerge(ctx, req, view);
+    case 'cleave':
+      return postCleave(ctx, req, view, () => {
+        let max = 0n;
+        for (const [, lm] of Object.entries(ctx.labelmaps)) if (lm.mapped) max = effectiveMaxLabel(ctx, lm, ctx.ds.nodes.length - 1);
+        return max;
+      });
     case 'mutations':
       return getMutations(ctx, req, view);
     case 'mutations-range':

@@ -65,7 +65,7 @@ export function route(ctx: ServerContext, req: DvidRequest, seen: { instance: st
   if (!instance) throw badRequest(req.path, 'invalid data instance name');
   seen.instance = name;
   const keyword = req.parts[3]!;
-  if (node.locked && isMutation(instance.type, req.method, keyword)) {
+  if (node.locked && !ctx.fullWrite && isMutation(instance.type, req.method, keyword)) {
     throw badRequest(req.path, `Cannot do ${req.method} on endpoint ${goQuote(keyword)} of locked node ${node.uuid}`);
   }
   const headAware = (instance.type === 'keyvalue' && keyword === 'key') || (instance.type === 'labelmap' && keyword === 'sparsevol');

@@ -48,7 +48,8 @@ export class ElementSvsSyncer implements Syncer {
     let bytes = ctx.item.bytes;
     const mapped = new Set<bigint>();
     for (;;) {
-      const blocks = ctx.cache.elements.blocksWithoutSupervoxels(instanceId, nodeId, BLOCKS_PER_COMMIT, env.presentJob(ctx.job.id), after);
+      // missingOnly (incremental syncs): a block rewritten lost its row, so "no row" is what changed.
+      const blocks = ctx.cache.elements.blocksWithoutSupervoxels(instanceId, nodeId, BLOCKS_PER_COMMIT, spec.missingOnly ? null : env.presentJob(ctx.job.id), after);
       if (blocks.length === 0) break;
       const svs = blocks.map((b) => new BigUint64Array(b.positions.length / 3));
       // Points grouped by the label block they fall in.

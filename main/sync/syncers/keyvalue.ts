@@ -110,7 +110,8 @@ export class KeyvalueSyncer implements Syncer {
 
 /**
  * After every batch of a keyvalue instance: drops cached keys of the synced range (or instance) that
- * the server's listing, taken when the sync was planned, no longer has.
+ * the server's listing, taken when the sync was planned, no longer has; or, in an incremental sync,
+ * exactly the keys the mutation log says were deleted (`drop`).
  */
 export class KeyvaluePruneSyncer implements Syncer {
   readonly kind = 'kv-prune';
@@ -119,6 +120,21 @@ export class KeyvaluePruneSyncer implements Syncer {
     const spec = ctx.spec as Extract<ItemSpec, { kind: 'kv-prune' }>;
     const instanceId = ctx.item.instanceId;
     const nodeId = ctx.job.nodeId;
+    if (spec.drop) {
+      const drop = spec.drop;
+      ctx.commit(
+        () => {
+          for (const k of drop) {
+            const e = ctx.cache.kv.entry(instanceId, nodeId, k);
+            if (!e) continue;
+            ctx.cache.kv.delete(instanceId, nodeId, k);
+            if (e.body !== null) ctx.cache.bodyAnnotations.delete(instanceId, nodeId, e.body);
+          }
+        },
+        { doneItems: drop.length, done: true },
+      );
+      return 'done';
+    }
     const listed = new Set<string>();
     for (const it of ctx.cache.jobs.items(ctx.job.id)) {
       if (it.instanceId !== instanceId || it.kind !== 'kv') continue;

@@ -3,6 +3,10 @@
  * synced supervoxel blocks (from the stored label histograms, no decoding) is asked for with
  * GET /mapping in batches, each batch committed with its rows. Resumes by data: supervoxels already
  * mapped by this job (any job on a locked node) are skipped.
+ *
+ * An incremental sync gives `refresh`: the supervoxels a mutation moved (mapped again unless this job
+ * already did), plus any supervoxel of the synced blocks that has no mapping row at all (new ones
+ * from blocks fetched again); the rest of the mapping is kept.
  */
 import { unpackLabelCounts } from '../../workers/tasks/label-counts';
 import type { SyncEnv } from '../env';
@@ -29,8 +33,21 @@ export class MappingSyncer implements Syncer {
         for (const l of unpackLabelCounts(labels).labels) if (l !== 0n) svs.add(l);
       }
     }
-    const done = ctx.cache.svMap.present(instanceId, nodeId, svs, env.presentJob(ctx.job.id));
-    const todo = [...svs].filter((s) => !done.has(s)).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const refresh = (ctx.spec as { refresh?: string[] }).refresh;
+    let todo: bigint[];
+    let done: Set<bigint>;
+    if (refresh) {
+      const mapped = ctx.cache.svMap.present(instanceId, nodeId, svs, null);
+      const again = refresh.map(BigInt);
+      const doneAgain = ctx.cache.svMap.present(instanceId, nodeId, again, ctx.job.id);
+      const set = new Set(again.filter((s) => !doneAgain.has(s)));
+      for (const s of svs) if (!mapped.has(s)) set.add(s);
+      todo = [...set].toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      done = doneAgain;
+    } else {
+      done = ctx.cache.svMap.present(instanceId, nodeId, svs, env.presentJob(ctx.job.id));
+      todo = [...svs].filter((s) => !done.has(s)).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    }
     const lm = env.client.labelmap(env.node, env.name(instanceId));
     let mapped = done.size;
     let bytes = ctx.item.bytes;

@@ -171,6 +171,18 @@ describe('fault injection', () => {
     expect(error).toBeInstanceOf(BlockStreamServerError);
   });
 
+  it('logs a request whose client left while a latency fault held it, as aborted', async () => {
+    const path = `/api/node/${demo.uuids.root}/segmentation/info`;
+    demo.setFaults([{ path, kind: 'latency', latencyMs: 300 }]);
+    const ac = new AbortController();
+    const asked = fetch(`${demo.url}${path}`, { signal: ac.signal }).catch((e: unknown) => e);
+    setTimeout(() => ac.abort(), 50);
+    expect(await asked).toBeInstanceOf(Error);
+    await new Promise((res) => setTimeout(res, 500));
+    const entry = demo.log.entries.filter((e) => e.path === path).at(-1);
+    expect(entry).toMatchObject({ method: 'GET', fault: 'latency', outcome: 'aborted', status: 0, bytes: 0, instance: 'segmentation', versionId: 1 });
+  });
+
   it('stalls a body until the client gives up, and logs it', async () => {
     demo.setFaults([{ path: '/api/node/**', kind: 'stall', afterBytes: 100 }]);
     const t0 = Date.now();

@@ -8,6 +8,8 @@ import { createApp, type DvidDeskApp } from '../../../main/app';
 import { dispatch } from '../../../main/bridge/dispatch';
 import { Cache } from '../../../main/cache/index';
 import type { DemoServer } from '../../../main/demo/index';
+import { DvidClient } from '../../../main/dvid/client';
+import type { Uuid } from '../../../main/dvid/paths';
 import { cacheDirFor } from '../../../main/paths';
 import { startDemo, tempRoot } from '../../support/sync-harness';
 
@@ -109,5 +111,28 @@ describe('sync through the API', () => {
     demo.setFaults([]);
     expect(cancelled.state).toBe('cancelled');
     await expect(app.handlers.syncResume({ jobId })).rejects.toThrow(/only a paused or failed job resumes/);
+  });
+
+  it('plans a sync of the same scopes again as an incremental one after proofreading', async () => {
+    demo.setFaults([]);
+    const instances = [{ name: 'segmentation', scope: 'bbox:0,0,0-512,512,128' }, { name: 'segmentation_annotations' }];
+    const first = await app.handlers.syncPlan({ node: demo.uuids.child, instances });
+    const { jobId } = await app.handlers.syncStart({ planId: first.planId });
+    await waitFor((p) => p.jobId === jobId && p.state === 'done');
+    const client = new DvidClient({ baseUrl: demo.url });
+    const [a, b] = demo.truth.neuronBodies(1).slice(20, 22) as [bigint, bigint];
+    await client.labelmap(demo.uuids.child as Uuid, 'segmentation').merge(a, [b]);
+    await client.close();
+    const before = demo.log.entries.length;
+    const again = await app.handlers.syncPlan({ node: demo.uuids.child, instances });
+    const seg = again.instances.find((i) => i.name === 'segmentation')!;
+    expect(seg.notes.join(' ')).toMatch(/1 mutation\(s\) since the last sync/);
+    expect(seg.requests).toBe(1); // the mapping of B's supervoxels, no block
+    expect(again.instances.find((i) => i.name === 'segmentation_annotations')!.requests).toBe(0);
+    const second = await app.handlers.syncStart({ planId: again.planId });
+    await waitFor((p) => p.jobId === second.jobId && p.state === 'done');
+    const asked = demo.log.entries.slice(before).map((e) => e.path);
+    expect(asked.filter((p) => /\/(blocks|specificblocks|keys|keyvalues)\b/.test(p))).toEqual([]);
+    expect(asked.filter((p) => p.endsWith('/segmentation/mapping'))).toHaveLength(1);
   });
 });

@@ -168,7 +168,6 @@ describe('query plans of the other services', () => {
       /SEARCH (derived\.syn|s) USING (COVERING )?INDEX syn_pos \(ctx_id=\? AND z=\? AND y=\? AND x=\?\)/,
       /SEARCH derived\.syn USING INDEX syn_sv \(ctx_id=\? AND sv=\?\)/,
       /SEARCH derived\.syn USING INDEX syn_block \(ctx_id=\? AND bz=\? AND by=\? AND bx=\?\)/,
-      // element_blocks is a rowid table since main's sync-speed change: its key is then a unique index.
       /SEARCH e USING (PRIMARY KEY|INDEX sqlite_autoindex_element_blocks_1) \(instance_id=\? AND node_id=\? AND bz=\? AND by=\? AND bx=\?\)/,
       /SEARCH c USING PRIMARY KEY \(pre_sid=\?\)/,
       /SEARCH c USING COVERING INDEX conn_post \(post_sid=\?\)/,

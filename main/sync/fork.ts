@@ -1,0 +1,58 @@
+/**
+ * Syncing a child node from its parent's cached data: DVID reads a key at a node as written at the
+ * nearest ancestor (DVID-API §3), so a child differs from its parent by what its own logs say. The
+ * parent's rows of the chosen instances are copied to the child (block contents are shared by hash:
+ * a copied block adds a `blocks` row, not bytes), then an incremental sync from empty log positions
+ * applies the child's own mutations (delta.ts). One transaction: a crash leaves no half-copied node.
+ *
+ * The copied rows point at one new `fetches` row ("copy of node <parent>"), so their age is the
+ * copy's, and their checksums are recomputed for the new node id.
+ */
+import type { Cache } from '../cache/index';
+import { storedRowChecksum } from '../cache/row-writer';
+import { TABLES, type TableSpec } from '../cache/tables';
+
+/** Tables holding per-node data of an instance, in the order they are copied. */
+const NODE_TABLES: readonly TableSpec[] = [
+  TABLES.blocks,
+  TABLES.sv_map,
+  TABLES.element_blocks,
+  TABLES.element_block_svs,
+  TABLES.kv_entries,
+  TABLES.body_annotations,
+  TABLES.roi_spans,
+  TABLES.labelsz_counts,
+];
+
+/** Copies the rows of `instanceIds` from node `from` to node `to` (whose rows of them are replaced); returns rows copied. */
+export function copyNodeData(cache: Cache, instanceIds: readonly number[], from: number, to: number, parentUuid: string, jobId: number | null): number {
+  return cache.write(() => {
+    const db = cache.db.db;
+    let n = 0;
+    for (const instanceId of instanceIds) {
+      const fetchId = cache.fetches!.record({ jobId, instanceId, nodeId: to, request: `copy of node ${parentUuid}`, mutationId: null });
+      for (const spec of NODE_TABLES) {
+        const cols = spec.columns.map((c) => c.name);
+        const nodeAt = cols.indexOf('node_id');
+        const fetchAt = cols.indexOf('fetch_id');
+        db.prepare(`DELETE FROM ${spec.name} WHERE instance_id = ? AND node_id = ?`).run(instanceId, to);
+        const insert = db.prepare(`INSERT INTO ${spec.name} (${cols.join(', ')}, checksum) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
+        // The supervoxel under an element is only as current as its labelmap at the child: rows read from a
+        // labelmap that is not copied too are left for the element-svs step to read (and map) at the child.
+        const viaLabelmap = cols.includes('labelmap_id') ? ` AND labelmap_id IN (${instanceIds.map(() => '?').join(', ')})` : '';
+        const rows = db
+          .prepare(`SELECT ${cols.join(', ')} FROM ${spec.name} WHERE instance_id = ? AND node_id = ?${viaLabelmap}`)
+          .raw(true)
+          .safeIntegers(true)
+          .all(instanceId, from, ...(viaLabelmap ? instanceIds : []));
+        for (const row of rows as unknown[][]) {
+          row[nodeAt] = BigInt(to);
+          if (fetchAt >= 0) row[fetchAt] = BigInt(fetchId);
+          insert.run(...row, storedRowChecksum(spec, row));
+          n++;
+        }
+      }
+    }
+    return n;
+  }, 'copying the parent node');
+}
