@@ -97,17 +97,20 @@ beforeAll(async () => {
   ]);
   cacheRoot = tempRoot(cleanups);
   dir = cacheDirFor(cacheRoot, { url: demo.url }, demo.repoRoot);
-  // Constructed before the sync opens its writer: it attaches the derived tables to it (observeCaches).
-  service = new DeriveService({ cacheRoot, server: { url: demo.url, label: 'demo', demo: true } });
   let writer: Cache | null = null;
   const unobserve = observeCaches({
     opened: (c) => {
       if (!c.db.readonly) writer = c;
     },
-    closing: () => {
+    // The last state too: a fast sync can finish its mapping between two timer ticks. Observers are called in
+    // the order they were registered, so this one (registered before the service's) still sees the tables.
+    closing: (c) => {
+      if (c === writer) checkLive(c);
       writer = null;
     },
   });
+  // Constructed before the sync opens its writer: it attaches the derived tables to it (observeCaches).
+  service = new DeriveService({ cacheRoot, server: { url: demo.url, label: 'demo', demo: true } });
   // Timers run between the sync's (synchronous) transactions, as the UI's queries do.
   // Checked after a commit (the newest fetch id moved), at most every 0.5 s (each check decodes everything).
   let seen = -1;
