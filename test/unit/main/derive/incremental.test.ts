@@ -279,7 +279,7 @@ describe('incremental updates', () => {
       }),
       { numRuns: 40, seed: 20200120 },
     );
-  });
+  }, 120_000);
 });
 
 describe('missed writes', () => {
