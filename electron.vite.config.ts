@@ -17,6 +17,7 @@ export default defineConfig({
           cli: resolve(here, 'main/cli.ts'), // the dvid-desk command (start, web = browser-mode server, ...)
           worker: resolve(here, 'main/workers/worker.ts'), // worker_threads entry of main/workers/pool.ts
           'demo-volume-worker': resolve(here, 'main/demo/dataset/volume-worker.ts'), // worker thread of the demo generator
+          'derive-build-worker': resolve(here, 'main/derive/build-worker.ts'), // worker thread of a full derived-table build
         },
         // Flat output: main/locations.ts relies on every chunk living in out/main itself.
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -535,6 +535,8 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
+  /** The search / ROI tables of the node are being built (in the background): ask again shortly. */
+  | 'building'
   | 'offline'
   | 'failed';
 

@@ -23,6 +23,7 @@ export const STATUS_OF: Readonly<Record<ApiErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
+  building: 503,
   offline: 503,
   failed: 500,
 };

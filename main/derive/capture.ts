@@ -42,12 +42,12 @@ const SOURCES: Source[] = [
 
 export const CHANGED_FUNCTION = 'derive_changed';
 
-function triggerSql(src: Source, event: 'INSERT' | 'UPDATE' | 'DELETE'): string {
+function triggerSql(src: Source, event: 'INSERT' | 'UPDATE' | 'DELETE', allNodes: boolean): string {
   // An UPDATE records the old key and the new one (the stores never rewrite keys in place, but a
   // key that moved must be re-read at both places).
   const rows = event === 'DELETE' ? ['OLD'] : event === 'INSERT' ? ['NEW'] : ['OLD', 'NEW'];
   const name = `derive_${src.table}_${event.toLowerCase()}`;
-  const cond = (row: string) => [`${row}.node_id IN (SELECT node_id FROM derived.ctx)`, ...(src.when ? [src.when.replace(/\bkey\b/, `${row}.key`)] : [])].join(' AND ');
+  const cond = (row: string) => [allNodes ? '1' : `${row}.node_id IN (SELECT node_id FROM derived.ctx)`, ...(src.when ? [src.when.replace(/\bkey\b/, `${row}.key`)] : [])].join(' AND ');
   const inserts = rows
     .map((row) => {
       const values = [...src.cols.map((c) => `${row}.${c}`), ...(src.extra ? [src.extra] : [])].join(', ');
@@ -67,7 +67,21 @@ export function installCapture(db: Database, onChange: () => void): void {
     return null;
   });
   db.exec(QUEUES);
-  for (const src of SOURCES) for (const ev of EVENTS) db.exec(triggerSql(src, ev));
+  for (const src of SOURCES) for (const ev of EVENTS) db.exec(triggerSql(src, ev, false));
+}
+
+/**
+ * Which nodes' writes are recorded: those with a ctx (the default; the triggers read derived.ctx),
+ * or every node (while a background build runs: the derived file is detached from this connection
+ * then, and the node being built may have no ctx yet).
+ */
+export function captureAllNodes(db: Database, all: boolean): void {
+  for (const src of SOURCES) {
+    for (const ev of EVENTS) {
+      db.exec(`DROP TRIGGER IF EXISTS temp.derive_${src.table}_${ev.toLowerCase()}`);
+      db.exec(triggerSql(src, ev, all));
+    }
+  }
 }
 
 export function removeCapture(db: Database): void {

@@ -20,7 +20,8 @@
 import type { Database } from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Cache } from '../cache/index';
-import { clearQueue, installCapture, queueEmpty, readQueue, removeCapture } from './capture';
+import { startBackgroundBuild, type BackgroundBuild } from './background-build';
+import { captureAllNodes, clearQueue, installCapture, queueEmpty, readQueue, removeCapture } from './capture';
 import { chooseConfig, sameConfig, type CtxConfig } from './context';
 import { loadCtx, loadRoiMeta, type CtxState } from './ctx-state';
 import { nameTier } from './names';
@@ -31,6 +32,18 @@ import { CtxUpdater, storedIds, type StoredChanges, type UpdateReport } from './
 export class DerivedNotReady extends Error {
   override name = 'DerivedNotReady';
   readonly apiCode = 'not-found';
+}
+
+/**
+ * A node's tables are being built on a worker thread (background-build.ts): queries get this until
+ * the build has committed. The API code tells the UI to show "building" and ask again.
+ */
+export class DerivedBuilding extends Error {
+  override name = 'DerivedBuilding';
+  readonly apiCode = 'building';
+  constructor(readonly nodeId: number, readonly startedAt: number) {
+    super(`the search and ROI tables of this node are being built (started ${Math.max(0, Math.round((Date.now() - startedAt) / 1000))} s ago); ask again shortly`);
+  }
 }
 
 /** Above this many touched elements (and half the ctx's elements) a flush rebuilds the ctx instead. */
@@ -75,13 +88,22 @@ export class Derived {
   #lastError: unknown = null;
   #flushing = false;
   #fresh: { main: number; derived: number; fresh: boolean } | null = null;
+  #bg: BackgroundBuild | null = null;
+  #bgWaiters: Array<{ resolve: (v: { id: number; config: CtxConfig }) => void; reject: (e: unknown) => void; nodeId: number }> = [];
+  readonly #pendingBuilds = new Set<number>();
+  /**
+   * When true (the app's DeriveService sets it), full builds that a flush needs (the ROIs or the
+   * instances of a node changed, or most of its elements did) run on a worker thread instead of
+   * inside the flush; the node answers DerivedBuilding meanwhile. Off, they run in the flush
+   * (the CLI, tests).
+   */
+  backgroundBuilds = false;
 
   private constructor(cache: Cache) {
     this.#cache = cache;
     this.db = cache.db.db;
     this.writable = !cache.db.readonly;
-    const path = join(cache.dir, DERIVED_FILE);
-    this.db.prepare(`ATTACH DATABASE ? AS ${DERIVED_SCHEMA}`).run(path);
+    this.#attachFile();
     try {
       if (this.writable) this.#openWriter();
       this.#registerFunctions();
@@ -122,6 +144,12 @@ export class Derived {
 
   #setMeta(key: string, value: string): void {
     this.db.prepare('INSERT OR REPLACE INTO derived.meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  #attachFile(): void {
+    this.db.prepare(`ATTACH DATABASE ? AS ${DERIVED_SCHEMA}`).run(join(this.#cache.dir, DERIVED_FILE));
+    // Per connection (the journal mode is kept in the file).
+    if (this.writable) this.db.pragma(`${DERIVED_SCHEMA}.synchronous = NORMAL`);
   }
 
   #openWriter(): void {
@@ -192,6 +220,7 @@ export class Derived {
    * read-only connection a missing or outdated ctx throws DerivedNotReady.
    */
   ensureNode(nodeId: number): { id: number; config: CtxConfig } {
+    if (this.#bg) throw new DerivedBuilding(this.#bg.nodeId, this.#bg.startedAt);
     const config = chooseConfig(this.db, nodeId);
     const have = this.ctxOf(nodeId);
     if (have && sameConfig(have.config, config)) return have;
@@ -207,6 +236,7 @@ export class Derived {
   /** Rebuilds a node's ctx from scratch. */
   rebuild(nodeId: number): void {
     this.#requireWriter('rebuilding the derived tables');
+    if (this.#bg) throw new DerivedBuilding(this.#bg.nodeId, this.#bg.startedAt);
     const config = chooseConfig(this.db, nodeId);
     this.#states.set(nodeId, this.#cache.write(() => buildCtx(this.db, config), 'rebuilding the derived tables'));
   }
@@ -228,13 +258,83 @@ export class Derived {
     for (const m of loadRoiMeta(this.db, state.config)) set.run(m.parent, m.primary ? 1 : 0, m.ord, state.id, m.instanceId);
   }
 
+  /** The background build in progress, if any. */
+  get building(): { nodeId: number; startedAt: number } | null {
+    return this.#bg ? { nodeId: this.#bg.nodeId, startedAt: this.#bg.startedAt } : null;
+  }
+
+  /** The node's ctx when it exists and comes from the instances the node holds now; else null (no build). */
+  currentCtx(nodeId: number): { id: number; config: CtxConfig } | null {
+    const have = this.ctxOf(nodeId);
+    return have && sameConfig(have.config, chooseConfig(this.db, nodeId)) ? have : null;
+  }
+
+  /**
+   * Builds the node's ctx on a worker thread with its own connection (build-worker.ts). Until it has
+   * committed, flushes keep the capture queue whole (it is applied right after: the updates are
+   * state-based, so changes the build already saw are applied twice harmlessly) and ensureNode /
+   * applyChanges throw DerivedBuilding. One build at a time; a request for another node waits its turn.
+   */
+  buildInBackground(nodeId: number): Promise<{ id: number; config: CtxConfig }> {
+    this.#requireWriter('building the derived tables');
+    const p = new Promise<{ id: number; config: CtxConfig }>((resolve, reject) => this.#bgWaiters.push({ resolve, reject, nodeId }));
+    this.#pendingBuilds.add(nodeId);
+    this.#startPending();
+    return p;
+  }
+
+  #startPending(): void {
+    if (this.#bg || this.#closed || this.#pendingBuilds.size === 0 || this.#flushing) return;
+    if (this.db.inTransaction) {
+      setImmediate(() => this.#startPending());
+      return;
+    }
+    const nodeId = this.#pendingBuilds.values().next().value!;
+    this.#pendingBuilds.delete(nodeId);
+    // The cache's write transactions are BEGIN IMMEDIATE, which takes the write lock of EVERY
+    // attached database: with the derived file attached, each sync commit would wait for the
+    // worker's build transaction. So the file is detached from this connection while the worker
+    // builds (nothing here reads it meanwhile: queries get DerivedBuilding, flushes wait; the
+    // capture queue is TEMP) and attached again when the build ends.
+    captureAllNodes(this.db, true);
+    this.db.exec(`DETACH DATABASE ${DERIVED_SCHEMA}`);
+    const bg = startBackgroundBuild(this.#cache.dir, nodeId);
+    this.#bg = bg;
+    const settle = (err: unknown) => {
+      if (this.#bg !== bg) return; // stopped by detach
+      this.#bg = null;
+      try {
+        this.#attachFile();
+        captureAllNodes(this.db, false);
+      } catch (attachErr) {
+        err ??= attachErr;
+      }
+      this.#states.delete(nodeId);
+      const ctx = err ? null : this.ctxOf(nodeId);
+      for (const w of this.#bgWaiters.filter((x) => x.nodeId === nodeId)) {
+        if (ctx) w.resolve(ctx);
+        else w.reject(err ?? new Error('the background build left no ctx'));
+      }
+      this.#bgWaiters = this.#bgWaiters.filter((x) => x.nodeId !== nodeId);
+      if (err) this.#lastError = err;
+      // What the sync wrote meanwhile (kept in the queue), then the next node waiting, if any.
+      this.#schedule();
+      this.#startPending();
+    };
+    bg.done.then(
+      () => settle(null),
+      (err: unknown) => settle(err),
+    );
+  }
+
   /**
    * Applies the recorded changes (capture.ts) to every ctx they touch, in one write transaction.
    * Called automatically after writes; safe to call any time (a no-op when nothing is queued).
    */
   flush(): FlushReport {
     const report: FlushReport = { nodes: 0, elements: 0, bodies: 0, rebuilt: 0 };
-    if (!this.writable || this.#closed || this.#flushing) return report;
+    // During a background build the queue is kept whole: it is applied after the build commits.
+    if (!this.writable || this.#closed || this.#flushing || this.#bg) return report;
     if (queueEmpty(this.db)) return report;
     this.#flushing = true;
     try {
@@ -249,7 +349,8 @@ export class Derived {
           const config = chooseConfig(this.db, nodeId);
           const spansChanged = q.roi.some((r) => r[1] === nodeId && r[2] === 'spans' && config.rois.includes(r[0]));
           if (!sameConfig(config, state.config) || spansChanged) {
-            this.#states.set(nodeId, buildCtx(this.db, config));
+            if (this.backgroundBuilds) this.#pendingBuilds.add(nodeId);
+            else this.#states.set(nodeId, buildCtx(this.db, config));
             report.rebuilt++;
             continue;
           }
@@ -268,6 +369,7 @@ export class Derived {
     } finally {
       this.#flushing = false;
     }
+    this.#startPending();
     return report;
   }
 
@@ -276,7 +378,8 @@ export class Derived {
     const touched = updater.touched(changes);
     const size = this.db.prepare('SELECT pre + post FROM derived.ctx WHERE id = ?').pluck().safeIntegers(false).get(state.id) as number;
     if (touched.size > REBUILD_MIN && touched.size > size / 2) {
-      this.#states.set(state.config.nodeId, buildCtx(this.db, state.config));
+      if (this.backgroundBuilds) this.#pendingBuilds.add(state.config.nodeId);
+      else this.#states.set(state.config.nodeId, buildCtx(this.db, state.config));
       return { elements: touched.size, bodies: 0, rebuilt: true };
     }
     const r = updater.apply(touched.elements, changes.bodies);
@@ -291,6 +394,7 @@ export class Derived {
    */
   applyChanges(nodeId: number, changes: { blocks?: Array<readonly [number, number, number]>; supervoxels?: bigint[]; bodies?: bigint[] }): UpdateReport {
     this.#requireWriter('updating the derived tables');
+    if (this.#bg) throw new DerivedBuilding(this.#bg.nodeId, this.#bg.startedAt);
     const state = this.#state(nodeId);
     if (!state) throw new DerivedNotReady('the derived tables of this node are not built yet (ensureNode first)');
     return this.#cache.write(
@@ -322,6 +426,17 @@ export class Derived {
   /** Flushes, records the clean-close stamp (writer), and detaches. Call before closing the cache. */
   detach(): void {
     if (this.#closed) return;
+    if (this.#bg) {
+      // Its transaction rolls back. The file is not attached to this connection now and stays
+      // marked dirty: the next writer empties it and builds again.
+      this.#bg.stop();
+      this.#bg = null;
+      for (const w of this.#bgWaiters.splice(0)) w.reject(new Error('the derived tables were detached during a background build'));
+      removeCapture(this.db);
+      this.#closed = true;
+      attached.delete(this.#cache);
+      return;
+    }
     try {
       if (this.writable) {
         try {

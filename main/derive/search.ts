@@ -132,20 +132,63 @@ export function idPrefixRanges(digits: string): Array<[bigint, bigint]> {
   return out;
 }
 
+/**
+ * Regex matches are computed over the DISTINCT types and instances (tens of thousands of values on a
+ * hemibrain-sized node: reading them off the index and testing each took most of a regex query's
+ * time). Both the value lists and the matches of recent patterns are kept per connection until the
+ * data change: `data_version` moves when another connection commits to either file,
+ * `total_changes()` when this one writes.
+ */
+interface RegexMemo {
+  version: string;
+  values: Map<string, { types: string[]; instances: string[] }>;
+  matches: Map<string, { types: string; instances: string }>;
+}
+const regexMemos = new WeakMap<Database, RegexMemo>();
+const REGEX_MEMO_PATTERNS = 32;
+
+function dataVersion(db: Database): string {
+  const main = db.pragma('main.data_version', { simple: true }) as number;
+  const derived = db.pragma('derived.data_version', { simple: true }) as number;
+  const own = db.prepare('SELECT total_changes()').pluck().safeIntegers(false).get() as number;
+  return `${main}:${derived}:${own}`;
+}
+
+function regexMatches(db: Database, ctxId: number, pattern: string): { types: string; instances: string } {
+  const version = dataVersion(db);
+  let memo = regexMemos.get(db);
+  if (!memo || memo.version !== version) {
+    memo = { version, values: new Map(), matches: new Map() };
+    regexMemos.set(db, memo);
+  }
+  const key = `${ctxId}\u0000${pattern}`;
+  const hit = memo.matches.get(key);
+  if (hit) return hit;
+  const re = compileNameRegex(pattern);
+  let values = memo.values.get(String(ctxId));
+  if (!values) {
+    const distinct = (col: 'type' | 'instance') => db.prepare(`SELECT DISTINCT ${col} FROM derived.bodies WHERE ctx_id = ? AND ${col} IS NOT NULL`).pluck().all(ctxId) as string[];
+    values = { types: distinct('type'), instances: distinct('instance') };
+    memo.values.set(String(ctxId), values);
+  }
+  const out = { types: JSON.stringify(values.types.filter((v) => re.test(v))), instances: JSON.stringify(values.instances.filter((v) => re.test(v))) };
+  if (memo.matches.size >= REGEX_MEMO_PATTERNS) memo.matches.delete(memo.matches.keys().next().value!);
+  memo.matches.set(key, out);
+  return out;
+}
+
 function textHits(db: Database, ctxId: number, text: string): { sql: string; params: unknown[] } | null {
   const t = text.trim();
   if (t === '') return null;
   const pattern = regexOf(t);
   if (pattern !== null) {
-    const re = compileNameRegex(pattern);
-    const distinct = (col: 'type' | 'instance') =>
-      (db.prepare(`SELECT DISTINCT ${col} FROM derived.bodies WHERE ctx_id = ? AND ${col} IS NOT NULL`).pluck().all(ctxId) as string[]).filter((v) => re.test(v));
+    const { types, instances } = regexMatches(db, ctxId, pattern);
     return {
       sql: `SELECT bid, min(tier) AS tier FROM (
               SELECT bid, 1 AS tier FROM derived.bodies WHERE ctx_id = ? AND type IN (SELECT value FROM json_each(?))
               UNION ALL SELECT bid, 2 FROM derived.bodies WHERE ctx_id = ? AND instance IN (SELECT value FROM json_each(?))
             ) GROUP BY bid`,
-      params: [ctxId, JSON.stringify(distinct('type')), ctxId, JSON.stringify(distinct('instance'))],
+      params: [ctxId, types, ctxId, instances],
     };
   }
   const q = fold(t);

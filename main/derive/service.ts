@@ -5,9 +5,13 @@
  * Connections. Every writer Cache opened in this process (the sync's) gets the derived tables and
  * their change capture attached through `observeCaches`, so they follow the sync commit by commit.
  * Queries use that writer connection while it is open (between commits; better-sqlite3 is
- * synchronous), else a read-only connection of their own. A node whose tables are missing or out of
- * date is built by briefly opening the writer (only when no one else holds it); the first build of
- * a hemibrain-sized node takes tens of seconds on the calling thread.
+ * synchronous), else a read-only connection of their own.
+ *
+ * Full builds run on a worker thread (background-build.ts): a node whose tables are missing or out
+ * of date (or whose ROIs / instances changed during a sync) is built there, on the writer's cache
+ * (the sync's, or one this service opens for the build when no one else holds it), and every query
+ * of the node answers DerivedBuilding (API code 'building') until the build has committed. The
+ * event loop keeps turning meanwhile (a hemibrain-sized build takes tens of seconds).
  *
  * The active node. Until the repo/node picker (issue 6: selectNode) calls `select()`, it is the node
  * of the most recently finished sync among the caches of the configured server (or of the demo).
@@ -18,7 +22,7 @@ import type { BodyDetail, NeuronPage, NeuronQuery, Partner, RoiConnectivity, Roi
 import { Cache, CacheError, findCaches, observeCaches } from '../cache/index';
 import { parseU64 } from '../cache/u64';
 import { cacheDirFor } from '../paths';
-import { Derived, DerivedNotReady } from './derived';
+import { Derived, DerivedBuilding, DerivedNotReady } from './derived';
 import { DERIVED_FILE } from './schema';
 import type { CtxConfig } from './context';
 import { bodyDetail, NotFoundError, partners, roiConnectivity, roiTable, statuses } from './queries';
@@ -63,13 +67,18 @@ export class DeriveService {
   #active: ActiveNodeRef | null = null;
   #reader: { dir: string; cache: Cache; derived: Derived } | null = null;
   #attachErrors = new Map<string, unknown>();
+  /** The last background build that failed, per cache folder: reported once by the next query. */
+  #buildErrors = new Map<string, unknown>();
 
   constructor(opts: DeriveServiceOptions) {
     this.#opts = opts;
     const undoAttach = attachDerivedToWriters((err, cache) => this.#attachErrors.set(cache.dir, err));
     const undoTrack = observeCaches({
       opened: (cache) => {
-        if (!cache.db.readonly) this.#writers.set(cache.dir, cache);
+        if (cache.db.readonly) return;
+        this.#writers.set(cache.dir, cache);
+        const d = Derived.of(cache);
+        if (d) d.backgroundBuilds = true;
       },
       closing: (cache) => {
         if (this.#writers.get(cache.dir) === cache) this.#writers.delete(cache.dir);
@@ -138,16 +147,29 @@ export class DeriveService {
     this.#reader = null;
   }
 
-  /** Builds (or rebuilds) a node's derived tables with a short-lived writer. */
-  #buildWithOwnWriter(dir: string, uuid: string): void {
+  /**
+   * Starts building a node's derived tables on a worker thread, with a writer this service opens
+   * for the duration of the build (closed, with the derived file's clean stamp, when it ends).
+   * Throws CacheError('in-use') when another process holds the writer.
+   */
+  #buildWithOwnWriter(dir: string, uuid: string): DerivedBuilding {
     this.#closeReader();
     const cache = Cache.open(dir, { create: false });
+    let derived: Derived;
+    let nodeId: number;
     try {
-      const derived = Derived.of(cache) ?? Derived.attach(cache);
-      derived.ensureNode(nodeIdOf(cache, uuid));
-    } finally {
+      derived = Derived.of(cache) ?? Derived.attach(cache);
+      derived.backgroundBuilds = true;
+      nodeId = nodeIdOf(cache, uuid);
+    } catch (err) {
       cache.close();
+      throw err;
     }
+    derived
+      .buildInBackground(nodeId)
+      .catch((err: unknown) => this.#buildErrors.set(dir, err))
+      .finally(() => cache.close());
+    return new DerivedBuilding(nodeId, derived.building?.startedAt ?? Date.now());
   }
 
   #readerFor(dir: string): { cache: Cache; derived: Derived } {
@@ -168,15 +190,29 @@ export class DeriveService {
   #withCtx<T>(fn: (cache: Cache, ctx: Ctx) => T): T {
     const active = this.active;
     if (!active) throw new NotFoundError('no node is synced yet: sync a node of this server first (nothing to search offline)');
+    const failed = this.#buildErrors.get(active.dir);
+    if (failed !== undefined) {
+      this.#buildErrors.delete(active.dir);
+      throw failed;
+    }
     const writer = this.#writers.get(active.dir);
     if (writer) {
       const derived = Derived.of(writer);
       if (!derived) throw new Error(`the derived tables could not be attached to the cache at ${active.dir}: ${String(this.#attachErrors.get(active.dir) ?? 'unknown error')}`);
+      derived.backgroundBuilds = true;
       derived.flush();
-      return fn(writer, derived.ensureNode(nodeIdOf(writer, active.uuid)));
+      const building = derived.building;
+      if (building) throw new DerivedBuilding(building.nodeId, building.startedAt);
+      const nodeId = nodeIdOf(writer, active.uuid);
+      const ctx = derived.currentCtx(nodeId);
+      if (!ctx) {
+        derived.buildInBackground(nodeId).catch((err: unknown) => this.#buildErrors.set(active.dir, err));
+        throw new DerivedBuilding(nodeId, Date.now());
+      }
+      return fn(writer, ctx);
     }
-    if (!existsSync(join(active.dir, DERIVED_FILE))) this.#buildWithOwnWriter(active.dir, active.uuid);
-    let { cache, derived } = this.#readerFor(active.dir);
+    if (!existsSync(join(active.dir, DERIVED_FILE))) throw this.#buildWithOwnWriter(active.dir, active.uuid);
+    const { cache, derived } = this.#readerFor(active.dir);
     let ctx: Ctx | null = null;
     try {
       ctx = derived.fresh() ? derived.ensureNode(nodeIdOf(cache, active.uuid)) : null;
@@ -184,14 +220,16 @@ export class DeriveService {
       if (!(err instanceof DerivedNotReady)) throw err;
     }
     if (!ctx) {
+      let building: DerivedBuilding;
       try {
-        this.#buildWithOwnWriter(active.dir, active.uuid);
+        building = this.#buildWithOwnWriter(active.dir, active.uuid);
       } catch (err) {
-        // Another process holds the writer: serve what the derived tables hold, if anything.
         if (!(err instanceof CacheError && err.code === 'in-use')) throw err;
+        // Another process holds the writer: serve what the derived tables hold, if anything.
+        const again = this.#readerFor(active.dir);
+        return fn(again.cache, again.derived.ensureNode(nodeIdOf(again.cache, active.uuid)));
       }
-      ({ cache, derived } = this.#readerFor(active.dir));
-      ctx = derived.ensureNode(nodeIdOf(cache, active.uuid));
+      throw building;
     }
     return fn(cache, ctx);
   }
@@ -232,6 +270,15 @@ export class DeriveService {
    */
   async read<T>(fn: (cache: Cache, ctx: Ctx) => T | Promise<T>): Promise<T> {
     return this.#withCtx(fn);
+  }
+
+  /** Resolves when no background build runs in the caches this service follows (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [...this.#writers.values()].map((c) => Derived.of(c)).find((d) => d?.building);
+      if (!busy) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import { cacheDirFor } from '../../../main/paths';
 import { tempDir } from '../../support/cache-fixture';
 import { buildFixture, F_ROOT, type Fixture } from '../../support/derive-fixture';
 import { oracle } from '../../support/derive-oracle';
+import { whenBuilt } from '../../support/derive-ready';
 
 const SERVER: ServerRef = { url: 'http://127.0.0.1:9', label: 'nowhere', demo: false };
 
@@ -42,7 +43,8 @@ function seed(): { root: string; dir: string; fx: Fixture } {
   return { root: t.dir, dir, fx };
 }
 
-const call = (method: string, arg?: unknown) => dispatch(app!, method, arg);
+// The first query of a node starts its build on a worker thread and answers 'building': ask again.
+const call = (method: string, arg?: unknown) => whenBuilt(() => dispatch(app!, method, arg));
 async function callError(method: string, arg?: unknown): Promise<{ code: string; message: string }> {
   try {
     await call(method, arg);
