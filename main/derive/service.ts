@@ -60,6 +60,9 @@ export function attachDerivedToWriters(onError: (err: unknown, cache: Cache) => 
   });
 }
 
+/** How long an API call waits for a background build before answering 'building'. */
+const BUILD_WAIT_MS = 15_000;
+
 export class DeriveService {
   readonly #opts: DeriveServiceOptions;
   readonly #writers = new Map<string, Cache>();
@@ -186,6 +189,23 @@ export class DeriveService {
     }
   }
 
+  /**
+   * #withCtx for the API: while a background build runs, the call waits for it (up to BUILD_WAIT_MS)
+   * instead of answering 'building' at once. A small cache builds in well under a second, and a view
+   * that simply waits shows no error; only a long build reaches the renderer as 'building' (it retries).
+   */
+  async #query<T>(fn: (cache: Cache, ctx: Ctx) => T | Promise<T>): Promise<T> {
+    const deadline = Date.now() + BUILD_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.#withCtx(fn);
+      } catch (err) {
+        if (!(err instanceof DerivedBuilding) || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
   /** Runs `fn` on a connection with the active node's derived tables current. */
   #withCtx<T>(fn: (cache: Cache, ctx: Ctx) => T): T {
     const active = this.active;
@@ -235,33 +255,33 @@ export class DeriveService {
   }
 
   async searchNeurons(q: NeuronQuery): Promise<NeuronPage> {
-    return this.#withCtx((c, ctx) => searchNeurons(c.db.db, ctx, q));
+    return this.#query((c, ctx) => searchNeurons(c.db.db, ctx, q));
   }
 
   async neuronsCsv(q: NeuronQuery): Promise<string> {
-    return this.#withCtx((c, ctx) => neuronsCsv(c.db.db, ctx, q));
+    return this.#query((c, ctx) => neuronsCsv(c.db.db, ctx, q));
   }
 
   async statuses(): Promise<StatusCount[]> {
-    return this.#withCtx((c, ctx) => statuses(c.db.db, ctx));
+    return this.#query((c, ctx) => statuses(c.db.db, ctx));
   }
 
   async rois(args?: { all?: boolean }): Promise<RoiRow[]> {
-    return this.#withCtx((c, ctx) => roiTable(c.db.db, ctx, args?.all === true));
+    return this.#query((c, ctx) => roiTable(c.db.db, ctx, args?.all === true));
   }
 
   async roiConnectivity(args?: { rois?: string[] }): Promise<RoiConnectivity> {
-    return this.#withCtx((c, ctx) => roiConnectivity(c.db.db, ctx, args?.rois));
+    return this.#query((c, ctx) => roiConnectivity(c.db.db, ctx, args?.rois));
   }
 
   async body(args: { bodyId: string }): Promise<BodyDetail> {
     const id = parseU64(args.bodyId);
-    return this.#withCtx((c, ctx) => bodyDetail(c.db.db, ctx, id));
+    return this.#query((c, ctx) => bodyDetail(c.db.db, ctx, id));
   }
 
   async partners(args: { bodyId: string; direction: 'upstream' | 'downstream' }): Promise<Partner[]> {
     const id = parseU64(args.bodyId);
-    return this.#withCtx((c, ctx) => partners(c.db.db, ctx, id, args.direction));
+    return this.#query((c, ctx) => partners(c.db.db, ctx, id, args.direction));
   }
 
   /**
@@ -269,7 +289,7 @@ export class DeriveService {
    * ctx the queries above use (the sync's writer between its commits, else the read-only reader).
    */
   async read<T>(fn: (cache: Cache, ctx: Ctx) => T | Promise<T>): Promise<T> {
-    return this.#withCtx(fn);
+    return this.#query(fn);
   }
 
   /** Resolves when no background build runs in the caches this service follows (tests, shutdown). */
