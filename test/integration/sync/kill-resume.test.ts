@@ -43,7 +43,7 @@ describe('a sync killed at random moments', () => {
   it('resumes to a cache equal to a clean sync, verify clean', async () => {
     // Slow every data request a little, so that kills land in the middle of the work.
     demo.setFaults([
-      { path: '/api/node/*/segmentation/blocks/**', kind: 'latency', latencyMs: 400 },
+      { path: '/api/node/*/segmentation/blocks/**', kind: 'latency', latencyMs: 600 },
       { path: '/api/node/*/synapses/blocks/**', kind: 'latency', latencyMs: 250 },
       { path: '/api/node/*/segmentation_meshes/keyvalues', kind: 'latency', latencyMs: 300 },
       { path: '/api/node/*/segmentation/mapping', kind: 'latency', latencyMs: 300 },
@@ -64,9 +64,10 @@ describe('a sync killed at random moments', () => {
       const lines = new LineReader(child);
       const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       if (kills.length < 4) {
-        // Kill between 0.3 s and 3 s after the job starts (or resumes).
+        // Kill between 0.3 s and 1.5 s after the job starts (or resumes): well inside a (slowed) sync,
+        // which has got fast enough to finish within 3 s of a resume.
         await lines.next(/^(Sync #\d+ into|Resuming sync #\d+)/, 60_000);
-        const delay = 300 + Math.floor(random() * 2700);
+        const delay = 300 + Math.floor(random() * 1200);
         const done = await Promise.race([exit.then(() => 'exited'), new Promise((r) => setTimeout(() => r('kill'), delay))]);
         if (done === 'kill') {
           child.kill('SIGKILL');

@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeLabelBlock, encodeLabelBlock, type LabelVolume } from '../../../main/formats/label-block';
+import { decodeLabelBlock, encodeLabelBlock, readLabelBlockHeader, type LabelVolume } from '../../../main/formats/label-block';
 import { decodeLabelBlockPlane, type PlaneAxis } from '../../../main/formats/label-block-plane';
 import { outcomeOf } from '../../support/format-errors';
 
@@ -67,14 +67,26 @@ describe('decodeLabelBlockPlane', () => {
     }
   });
 
+  it('reads a solid block at the grid its header states (found by the property below: gx mutated 2 → 3)', () => {
+    const bytes = encodeLabelBlock({ nx: 16, ny: 16, nz: 16, voxels: new BigUint64Array(16 ** 3) });
+    bytes[0] = 3;
+    const p = decodeLabelBlockPlane(bytes, 'xz', 0);
+    expect([p.width, p.height, p.entries.length]).toEqual([24, 16, 24 * 16]);
+  });
+
   it('throws FormatError, never anything else, on truncated or mutated blocks', () => {
     fc.assert(
       fc.property(volume, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (v, cut, at, byte) => {
         const bytes = encodeLabelBlock(v);
         const damaged = [bytes.subarray(0, cut % bytes.length), Uint8Array.from(bytes, (b, i) => (i === at % bytes.length ? byte : b))];
-        // A full plane of the block's shape, or a FormatError; any other error fails the test.
+        // A full plane of the shape the (possibly damaged) header states, or a FormatError; any other error
+        // fails the test. A damaged grid field can describe another valid block: a solid one fits any grid.
         for (const d of damaged) {
-          expect(['ok', 'FormatError']).toContain(outcomeOf(() => decodeLabelBlockPlane(d, 'xz', 0), (p) => p.entries.length === v.nx * v.nz));
+          const outcome = outcomeOf(
+            () => decodeLabelBlockPlane(d, 'xz', 0),
+            (p) => p.width === readLabelBlockHeader(d).gx * 8 && p.height === readLabelBlockHeader(d).gz * 8 && p.entries.length === p.width * p.height,
+          );
+          expect(['ok', 'FormatError']).toContain(outcome);
         }
       }),
       { numRuns: 200 },
