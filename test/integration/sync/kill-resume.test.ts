@@ -10,6 +10,7 @@ import { verifyCache } from '../../../main/cache/verify';
 import type { DemoServer } from '../../../main/demo/index';
 import { cacheDirFor } from '../../../main/paths';
 import { parseInstanceArg } from '../../../main/sync/scope';
+import { prng } from '../../support/label-volumes';
 import { LineReader, spawnTs } from '../../support/spawn-ts';
 import { dumpContent, runSync, startDemo, tempRoot } from '../../support/sync-harness';
 
@@ -18,17 +19,6 @@ const INSTANCES = ['segmentation', 'synapses', 'segmentation_annotations', 'segm
 const cleanups: Array<() => void> = [];
 let demo: DemoServer;
 
-/** mulberry32: a small seeded PRNG, so the kill moments are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   demo = await startDemo();
@@ -50,7 +40,7 @@ describe('a sync killed at random moments', () => {
     ]);
     const root = tempRoot(cleanups);
     const args = ['sync', '--server', demo.url, '--node', demo.uuids.root, '--cache', root, ...INSTANCES.flatMap((i) => ['--instance', i])];
-    const random = rng(20260622);
+    const random = prng(20260622); // seeded: the kill moments are the same on every run
     const kills: number[] = [];
     let finished = false;
     let runs = 0;
