@@ -36,8 +36,8 @@ const ITEM_QUERIES = [
   'SELECT count(*) FROM labelsz_counts WHERE instance_id = @i AND node_id = @n',
 ];
 
-/** null when the folder holds no readable cache or the node is not in it. */
-export function readHoldings(dir: string, uuid: string): Holdings | null {
+/** Runs `fn` on the cache of `dir` opened read-only and closes it; null when there is no readable cache. */
+export function withReadonlyCache<T>(dir: string, fn: (cache: Cache) => T | null): T | null {
   let cache: Cache;
   try {
     cache = Cache.open(dir, { readonly: true });
@@ -45,6 +45,15 @@ export function readHoldings(dir: string, uuid: string): Holdings | null {
     return null;
   }
   try {
+    return fn(cache);
+  } finally {
+    cache.close();
+  }
+}
+
+/** null when the folder holds no readable cache or the node is not in it. */
+export function readHoldings(dir: string, uuid: string): Holdings | null {
+  return withReadonlyCache(dir, (cache) => {
     const node = cache.repo.node(uuid);
     if (!node) return null;
     const db = cache.db.db;
@@ -80,7 +89,5 @@ export function readHoldings(dir: string, uuid: string): Holdings | null {
       });
     }
     return { nodeLocked: node.locked, instances };
-  } finally {
-    cache.close();
-  }
+  });
 }

@@ -11,11 +11,11 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ActiveNode, CacheInfo, CacheSummary, InstanceSummary, NodeSummary, RepoSummary, ServerRef } from '../../preload/api';
-import { Cache, findCaches } from '../cache/index';
+import { findCaches } from '../cache/index';
 import type { DvidClient } from '../dvid/client';
 import type { RepoInfo } from '../dvid/repo';
 import { cacheDirFor } from '../paths';
-import { readHoldings, type NodeHolding } from './holdings';
+import { readHoldings, withReadonlyCache, type NodeHolding } from './holdings';
 
 /** Discovery calls must not keep the UI waiting on a slow or unreachable server. */
 const QUICK = { timeouts: { connectMs: 4_000, headersMs: 8_000, bodyIdleMs: 8_000 } };
@@ -242,13 +242,7 @@ interface CachedRepo {
 
 /** The repo and DAG a cache folder holds (as of its last sync), or null for an empty / unreadable cache. */
 export function readCachedRepo(dir: string): CachedRepo | null {
-  let cache: Cache;
-  try {
-    cache = Cache.open(dir, { readonly: true });
-  } catch {
-    return null;
-  }
-  try {
+  return withReadonlyCache(dir, (cache) => {
     const repo = cache.repo.repo();
     if (!repo) return null;
     const cachedNodes = new Set(
@@ -272,9 +266,7 @@ export function readCachedRepo(dir: string): CachedRepo | null {
       cachedNodes,
       summary: { root: repo.rootUuid, alias: repo.alias ?? '', description: repo.description ?? '', source: 'cache', nodes },
     };
-  } finally {
-    cache.close();
-  }
+  });
 }
 
 /** Bytes on disk under `dir` (database, WAL, blobs, derived tables). */

@@ -38,7 +38,7 @@ import { unpackLabelCounts } from '../workers/tasks/label-counts';
 import { compareZyx, coordKey, coverWithBoxes, floorDiv, intersect, type Box, type Coord } from './geometry';
 import { positionOf, readLog, recordsAfter, type LogPosition, type SyncMark } from './marks';
 import type { ElementFilter, Plan, PlannedInstance, PlannedItem } from './plan';
-import { BLOCK_BATCH, BYTES_PER_ANNOTATION_BLOCK, BYTES_PER_BLOCK, bodyOfKey, KV_BYTES, kvRole, makePlan, planKeyOf } from './planner';
+import { BLOCK_BATCH, BYTES_PER_ANNOTATION_BLOCK, BYTES_PER_BLOCK, bodyOfKey, KV_BYTES, kvRole, makePlan, planKeyOf, planOf } from './planner';
 import { scopeKey, scopeText, type InstanceScope, type Scope } from './scope';
 
 export interface DeltaInput {
@@ -565,18 +565,6 @@ export async function makeDeltaPlan(input: DeltaInput): Promise<Plan> {
   }
   const order = new Map(input.scopes.map((s, i) => [s.name, i]));
   instances.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  return {
-    mode: 'incremental',
-    logs: d.logs,
-    scopes,
-    server: input.serverUrl,
-    repoRoot: resolved.repo.root,
-    node: resolved.uuid,
-    nodeLocked: resolved.node.locked,
-    mutationId: resolved.repo.mutationId.toString(),
-    instances,
-    totalBytes: instances.reduce((s, i) => s + i.bytes, 0),
-    key: planKeyOf(resolved, input.scopes),
-  };
+  return { ...planOf(resolved, input.serverUrl, instances), mode: 'incremental', logs: d.logs, scopes, key: planKeyOf(resolved, input.scopes) };
 }
 

@@ -462,6 +462,19 @@ export function planKeyOf(resolved: ResolvedNode, scopes: readonly InstanceScope
   return planKey(resolved.uuid, effectiveScopes(resolved, scopes));
 }
 
+/** The fields every plan (full or incremental) takes from the node and its instances; the caller adds the key. */
+export function planOf(resolved: ResolvedNode, serverUrl: string, instances: PlannedInstance[]): Omit<Plan, 'key'> {
+  return {
+    server: serverUrl,
+    repoRoot: resolved.repo.root,
+    node: resolved.uuid,
+    nodeLocked: resolved.node.locked,
+    mutationId: resolved.repo.mutationId.toString(),
+    instances,
+    totalBytes: instances.reduce((s, i) => s + i.bytes, 0),
+  };
+}
+
 export async function makePlan(input: PlanInput): Promise<Plan> {
   const { resolved } = input;
   const scopes = effectiveScopes(resolved, input.scopes);
@@ -492,14 +505,5 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
         if (input.scopes) throw new PlanError(`${name} is a ${type} instance, which DVID Desk does not sync`);
     }
   }
-  return {
-    server: input.serverUrl,
-    repoRoot: resolved.repo.root,
-    node: resolved.uuid,
-    nodeLocked: resolved.node.locked,
-    mutationId: resolved.repo.mutationId.toString(),
-    instances,
-    totalBytes: instances.reduce((s, i) => s + i.bytes, 0),
-    key: planKey(resolved.uuid, scopes),
-  };
+  return { ...planOf(resolved, input.serverUrl, instances), key: planKey(resolved.uuid, scopes) };
 }
