@@ -5,8 +5,9 @@
  * Sync stores this histogram for every block it fetches (which supervoxels a region holds, voxel counts
  * for derived tables), so it runs once per block on the sync's critical path. Going through the palette
  * form wrote and re-read one index per voxel; here a solid sub-block (Ns = 1, most of real segmentation)
- * is one addition, Ns = 0 adds 512 to label 0, a two-label sub-block is a popcount of its 64 bytes, and
- * only wider sub-blocks look at each packed value. Same validation as the decoders: a packed value ≥ Ns
+ * is one addition, Ns = 0 adds 512 to label 0, a two-label sub-block is a popcount of its 64 bytes, a
+ * three- or four-label one a table lookup per byte (four values at once), one of 9–16 labels counts
+ * nibbles, and only the other widths unpack each value. Same validation as the decoders: a packed value ≥ Ns
  * is a FormatError, as is any structural fault parseLabelBlockLayout finds.
  */
 import { FormatError } from './format-error';
@@ -29,6 +30,18 @@ const POP8 = (() => {
   for (let v = 1; v < 256; v++) t[v] = (v & 1) + t[v >>> 1]!;
   return t;
 })();
+
+// Per byte of a 2-bit sub-block (four values): counts of values 0, 1 in 16-bit lanes of PAIR01, of
+// values 2, 3 in PAIR23. 128 bytes add up to at most 512 per lane, so the sums never carry.
+const PAIR01 = new Uint32Array(256);
+const PAIR23 = new Uint32Array(256);
+for (let c = 0; c < 256; c++) {
+  for (let sh = 6; sh >= 0; sh -= 2) {
+    const v = (c >>> sh) & 3;
+    if (v < 2) PAIR01[c] += v === 0 ? 1 : 1 << 16;
+    else PAIR23[c] += v === 2 ? 1 : 1 << 16;
+  }
+}
 
 const scratch = new Uint16Array(512);
 const local = new Uint32Array(512);
@@ -63,10 +76,31 @@ export function labelBlockHistogram(bytes: Uint8Array, opts: LabelBlockDecodeOpt
       for (let q = valPos, end = valPos + 64; q < end; q++) ones += POP8[bytes[q]!]!;
       perEntry[dv.getUint32(idxPos, true)]! += 512 - ones;
       perEntry[dv.getUint32(idxPos + 4, true)]! += ones;
+    } else if (b === 2) {
+      let a01 = 0;
+      let a23 = 0;
+      for (let q = valPos, end = valPos + 128; q < end; q++) {
+        const c = bytes[q]!;
+        a01 += PAIR01[c]!;
+        a23 += PAIR23[c]!;
+      }
+      if (ns === 3 && a23 >>> 16 !== 0) throw new FormatError(FORMAT, valPos, `sub-block ${s} of ${nsb} has a packed value ≥ its label count ${ns}`);
+      perEntry[dv.getUint32(idxPos, true)]! += a01 & 0xffff;
+      perEntry[dv.getUint32(idxPos + 4, true)]! += a01 >>> 16;
+      perEntry[dv.getUint32(idxPos + 8, true)]! += a23 & 0xffff;
+      if (ns === 4) perEntry[dv.getUint32(idxPos + 12, true)]! += a23 >>> 16;
     } else {
-      unpackSubblock(bytes, valPos, b, scratch);
       local.fill(0, 0, 1 << b);
-      for (let k = 0; k < 512; k++) local[scratch[k]!]!++;
+      if (b === 4) {
+        for (let q = valPos, end = valPos + 256; q < end; q++) {
+          const c = bytes[q]!;
+          local[c >>> 4]!++;
+          local[c & 15]!++;
+        }
+      } else {
+        unpackSubblock(bytes, valPos, b, scratch);
+        for (let k = 0; k < 512; k++) local[scratch[k]!]!++;
+      }
       for (let v = ns; v < 1 << b; v++) {
         if (local[v] !== 0) throw new FormatError(FORMAT, valPos, `sub-block ${s} of ${nsb} has a packed value ≥ its label count ${ns}`);
       }

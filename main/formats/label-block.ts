@@ -9,3 +9,4 @@ export { BITS_FOR, mapLabelBlockTable, parseLabelBlockLayout, readLabelBlockHead
 export { decodeLabelBlock, decodeLabelBlockToPalette } from './label-block-decode';
 export { encodeLabelBlock } from './label-block-encode';
 export { labelBlockHistogram, type LabelHistogram } from './label-block-histogram';
+export { labelBlockLabelsAt } from './label-block-points';

@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { decodeBlockPayload, labelBlockByteBound } from '../../formats/block-stream';
 import { FormatError } from '../../formats/format-error';
-import { decodeLabelBlockToPalette, encodeLabelBlock, labelBlockHistogram, readLabelBlockHeader } from '../../formats/label-block';
+import { encodeLabelBlock, labelBlockHistogram, labelBlockLabelsAt, readLabelBlockHeader } from '../../formats/label-block';
 import { lz4DecodeBlockUpTo } from '../../formats/lz4';
 import { defineHandler } from '../registry';
 import { decodeLabelBlocksTask, decodeLabelBlockTask, type DecodeLabelBlockArgs, type DecodeLabelBlockResult, type DecodeLabelBlocksResult } from './decode-label-block';
 import { packLabelCounts } from './label-counts';
-import { labelsOfPalette } from './labels-at-points.handler';
 
 const FORMAT = 'block-payload';
 
@@ -58,12 +57,12 @@ export function decodeLabelBlockPayload(args: DecodeLabelBlockArgs): DecodeLabel
   if (h.gx * 8 !== nx || h.gy * 8 !== ny || h.gz * 8 !== nz) {
     throw new FormatError(FORMAT, 0, `payload is a ${h.gx * 8}×${h.gy * 8}×${h.gz * 8} block, expected ${nx}×${ny}×${nz}`);
   }
-  // The histogram validates the whole block; the palette form is built only when elements lie in it.
+  // The histogram validates the whole block; the labels under elements are read from the encoding.
   const hist = labelBlockHistogram(data);
   const labels = packLabelCounts(hist.labels, hist.counts);
   const hash = new Uint8Array(createHash('sha256').update(data).digest());
   const out: DecodeLabelBlockResult = { data, hash, gx: nx / 8, gy: ny / 8, gz: nz / 8, labels, labelCount: labels.length / 12 };
-  if (args.points) out.labelsAt = labelsOfPalette(decodeLabelBlockToPalette(data), args.points);
+  if (args.points) out.labelsAt = labelBlockLabelsAt(data, args.points);
   return out;
 }
 

@@ -6,7 +6,7 @@
 import * as fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeLabelBlock, decodeLabelBlockToPalette, encodeLabelBlock, labelBlockHistogram, mapLabelBlockTable, type LabelBlockPalette, type LabelVolume } from '../../../main/formats/label-block';
+import { decodeLabelBlock, decodeLabelBlockToPalette, encodeLabelBlock, labelBlockHistogram, labelBlockLabelsAt, mapLabelBlockTable, type LabelBlockPalette, type LabelVolume } from '../../../main/formats/label-block';
 import { outcomeOf } from '../../support/format-errors';
 import { goldenFile } from '../../support/golden';
 import { buildBlock, referenceDecode, type BlockSpec } from '../../support/label-block-reference';
@@ -150,6 +150,25 @@ describe('label block properties', () => {
     );
   });
 
+  it('the labels at points read straight from the encoding equal the reference decoder\'s voxels there', () => {
+    fc.assert(
+      fc.property(fc.oneof(blockSpec.map(buildBlock), volume.map(encodeLabelBlock)), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 60 }), (block, picks) => {
+        const ref = referenceDecode(block);
+        const pts = Int32Array.from(picks.flatMap(([x, y, z]) => [x % ref.nx, y % ref.ny, z % ref.nz]));
+        const got = labelBlockLabelsAt(block, pts);
+        expect(got.length).toBe(picks.length);
+        for (let i = 0; i < picks.length; i++) expect(got[i]).toBe(ref.voxels[(pts[3 * i + 2]! * ref.ny + pts[3 * i + 1]!) * ref.nx + pts[3 * i]!]);
+        // every voxel at once, too (the corners and every sub-block boundary)
+        const every = new Int32Array(3 * ref.voxels.length);
+        for (let z = 0, i = 0; z < ref.nz; z++) for (let y = 0; y < ref.ny; y++) for (let x = 0; x < ref.nx; x++, i++) every.set([x, y, z], 3 * i);
+        expect(Buffer.from(labelBlockLabelsAt(block, every).buffer).equals(bytesOf(ref.voxels))).toBe(true);
+        expect(() => labelBlockLabelsAt(block, Int32Array.of(ref.nx, 0, 0))).toThrow(/outside/);
+        expect(() => labelBlockLabelsAt(block, Int32Array.of(0, 0))).toThrow(/triples/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('mapping the table maps every voxel', () => {
     fc.assert(
       fc.property(blockSpec, fc.array(label, { minLength: 1, maxLength: 5 }), (spec, targets) => {
@@ -201,6 +220,7 @@ describe('robustness: truncated and mutated blocks decode or throw FormatError',
     (b: Uint8Array) => decodeLabelBlockToPalette(b),
     (b: Uint8Array) => mapLabelBlockTable(b, (l) => l + 1n > MAX_U64 ? 0n : l + 1n),
     (b: Uint8Array) => labelBlockHistogram(b),
+    (b: Uint8Array) => labelBlockLabelsAt(b, Int32Array.of(0, 0, 0, 15, 15, 15, 7, 8, 9, 3, 12, 5)),
   ];
 
   it('byte mutations (header fields included) and truncations', () => {
@@ -209,12 +229,14 @@ describe('robustness: truncated and mutated blocks decode or throw FormatError',
         fc.constantFrom(...valid),
         fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 80 }), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
         fc.option(fc.nat(), { nil: undefined }),
-        fc.constantFrom(0, 1, 2, 3),
+        fc.constantFrom(0, 1, 2, 3, 4),
         (src, mutations, cut, which) => {
           let b = new Uint8Array(src);
           for (const [pos, val] of mutations) b[pos % b.length] = val;
           if (cut !== undefined) b = b.subarray(0, cut % (b.length + 1));
           expect(outcomeOf(() => decoders[which]!(b))).toMatch(/^(ok|FormatError)$/);
+          // the histogram validates exactly what the decoder does (it stands in for it during sync)
+          expect(outcomeOf(() => labelBlockHistogram(b))).toBe(outcomeOf(() => decodeLabelBlock(b)));
         },
       ),
       { numRuns: 400 },
