@@ -74,7 +74,7 @@ export class BlockStore {
    * resumed sync asks only for the rest. Keys are "bx,by,bz".
    */
   present(k: BlockKey, coords: readonly BlockCoord[], jobId: number | null = null): Set<string> {
-    const stmt = this.cache.db.prepare(
+    const stmt = this.cache.stmt(
       jobId === null
         ? 'SELECT 1 FROM blocks WHERE instance_id = ? AND node_id = ? AND scale = ? AND supervoxels = ? AND bz = ? AND by = ? AND bx = ?'
         : `SELECT 1 FROM blocks b JOIN fetches f ON f.id = b.fetch_id WHERE b.instance_id = ? AND b.node_id = ? AND b.scale = ? AND b.supervoxels = ?

@@ -1,7 +1,7 @@
 /**
  * Annotation elements (synapses, bookmarks, to-dos: one table for every annotation instance), stored
  * per annotation block as DVID itself stores them: one `element_blocks` row per (instance, node,
- * block) holding every element of the block packed (element-pack.ts), and one `element_block_svs`
+ * block) holding every element of the block packed (main/formats/element-pack.ts), and one `element_block_svs`
  * row with the supervoxel under each of those elements, in the same order, in the labelmap the
  * annotation syncs to. A block row is rewritten whole, so ingest costs one insert per block, not per
  * element, and a scan decodes typed arrays; the derived tables of issue 7 (per-body counts, partners,
@@ -12,11 +12,11 @@
  * 0 when it was assembled from per-body reads or a filtered region (bbox/ROI scopes).
  */
 import type { CacheDb } from './open';
-import { comparePos, packElements, packedPositions, unpackElements, type ElementInput, type ElementRow } from './element-pack';
+import { comparePos, packElements, packedPositions, unpackElements, type ElementInput, type ElementRow, type PackedBlock } from '../formats/element-pack';
 import { RowWriter } from './row-writer';
 import { TABLES } from './tables';
 
-export type { ElementInput, ElementRow } from './element-pack';
+export type { ElementInput, ElementRow } from '../formats/element-pack';
 
 /** [x0, y0, z0, x1, y1, z1): scale-0 voxels, half-open. */
 export type VoxelBox = readonly [number, number, number, number, number, number];
@@ -54,10 +54,14 @@ export class ElementStore {
 
   /** Replaces one block's elements (and drops its supervoxel row); call inside a write transaction. */
   putBlock(instanceId: number, nodeId: number, coord: Coord, blockSize: number, elements: readonly ElementInput[], complete: boolean, fetchId: number): void {
-    const p = packElements(elements);
+    this.putPacked(instanceId, nodeId, coord, blockSize, packElements(elements), complete, fetchId);
+  }
+
+  /** putBlock for elements already packed (by packElements, e.g. in a worker). */
+  putPacked(instanceId: number, nodeId: number, coord: Coord, blockSize: number, p: PackedBlock, complete: boolean, fetchId: number): void {
     this.#block!.write([instanceId, nodeId, coord[2], coord[1], coord[0], blockSize, complete ? 1 : 0, p.count, p.props, p.tags, fetchId, p.data]);
-    this.cache.db
-      .prepare('DELETE FROM element_block_svs WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
+    this.cache
+      .stmt('DELETE FROM element_block_svs WHERE instance_id = ? AND node_id = ? AND bz = ? AND by = ? AND bx = ?')
       .run(instanceId, nodeId, coord[2], coord[1], coord[0]);
   }
 

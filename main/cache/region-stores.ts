@@ -122,7 +122,7 @@ export class SvMapStore {
 
   /** Which of `svs` already have a mapping row (written by job `jobId` when given). */
   present(instanceId: number, nodeId: number, svs: Iterable<bigint>, jobId: number | null = null): Set<bigint> {
-    const stmt = this.cache.db.prepare(
+    const stmt = this.cache.stmt(
       jobId === null
         ? 'SELECT 1 FROM sv_map WHERE instance_id = ? AND node_id = ? AND sv = ?'
         : 'SELECT 1 FROM sv_map m JOIN fetches f ON f.id = m.fetch_id WHERE m.instance_id = ? AND m.node_id = ? AND m.sv = ? AND f.job_id = ?',

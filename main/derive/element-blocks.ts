@@ -1,6 +1,6 @@
 /**
  * Typed-array view of one stored annotation block (`element_blocks.data`, layout in
- * main/cache/element-pack.ts) and its supervoxels (`element_block_svs.svs`, one uint64 LE per element
+ * main/formats/element-pack.ts) and its supervoxels (`element_block_svs.svs`, one uint64 LE per element
  * in the same order), without building an object per element: the derived tables read every synapse
  * of a node this way.
  *

@@ -22,17 +22,27 @@ export interface AnnotationBlock {
   elements: AnnotationElement[];
 }
 
+/** One block of a `/blocks` stream, framed but not parsed: `text` is its JSON element array. */
+export interface AnnotationBlockText {
+  block: [number, number, number];
+  text: string;
+}
+
 /** Bound on one block's JSON (a dense 64³ synapse block is a few hundred KB). */
 const MAX_BLOCK_JSON = 64 << 20;
 /** Element lists read whole (`/label`, `/elements`, `/roi`, `/tag`). */
 const MAX_ELEMENTS_BYTES = 512 << 20;
 
-function readBlockMember(m: JsonMember): AnnotationBlock {
+function blockOfKey(m: JsonMember): [number, number, number] {
   const key = m.key ?? '';
   const parts = key.split(',');
   const block = parts.map(Number);
   if (parts.length !== 3 || !block.every(Number.isSafeInteger)) throw new ShapeError(`block key "${key}" is not "bx,by,bz"`);
-  return { block: block as [number, number, number], elements: parseElements(m.text) };
+  return block as [number, number, number];
+}
+
+function readBlockMember(m: JsonMember): AnnotationBlock {
+  return { block: blockOfKey(m), elements: parseElements(m.text) };
 }
 
 export class Annotation {
@@ -87,6 +97,15 @@ export class Annotation {
   /** GET /blocks/{size}/{offset}: every element of every block intersecting the box, block by block. */
   blocks(size: Point, offset: Point, opts: CallOptions = {}): AsyncGenerator<AnnotationBlock, void, undefined> {
     return this.blockStream(this.path('blocks', coordString(size), coordString(offset)), opts);
+  }
+
+  /**
+   * GET /blocks/{size}/{offset} framed block by block but not parsed: for callers that parse the
+   * element arrays elsewhere (the sync parses them in the worker pool). Keys are checked here.
+   */
+  blockTexts(size: Point, offset: Point, opts: CallOptions = {}): AsyncGenerator<AnnotationBlockText, void, undefined> {
+    const parser = mapParser(new JsonMemberSplitter({ maxMemberBytes: MAX_BLOCK_JSON, format: 'annotation-blocks' }), (m): AnnotationBlockText => ({ block: blockOfKey(m), text: m.text }));
+    return this.http.records({ method: 'GET', path: this.path('blocks', coordString(size), coordString(offset)), expect: 'json' }, parser, opts);
   }
 
   /** GET /all-elements: the whole instance, block by block (large for synapses). */

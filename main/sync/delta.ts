@@ -26,7 +26,7 @@
  *   taken from is planned in full (planner.ts).
  */
 import type { Cache } from '../cache/index';
-import { unpackElements } from '../cache/element-pack';
+import { unpackElements } from '../formats/element-pack';
 import { unpackSvs } from '../cache/element-store';
 import { u64FromDb } from '../cache/u64';
 import type { DvidClient } from '../dvid/client';

@@ -11,7 +11,7 @@
  * over two primaries, a sub-ROI of one, a tiny one) described by roi_data; statuses known and unknown.
  */
 import { parseBodyAnnotation } from '../../main/cache/body-annotation-store';
-import { unpackElements } from '../../main/cache/element-pack';
+import { unpackElements } from '../../main/formats/element-pack';
 import { unpackSvs } from '../../main/cache/element-store';
 import type { Cache } from '../../main/cache/index';
 import type { RoiSpan } from '../../main/formats/roi-spans';

@@ -4,7 +4,7 @@
  * incremental logic; string-keyed maps). Tests compare the derived tables against it.
  */
 import type { Database } from 'better-sqlite3';
-import { unpackElements } from '../../main/cache/element-pack';
+import { unpackElements } from '../../main/formats/element-pack';
 import { unpackSvs } from '../../main/cache/element-store';
 import { unpackSpans } from '../../main/cache/region-stores';
 import { u64FromDb } from '../../main/cache/u64';

@@ -6,13 +6,22 @@
  * with as few boxes as possible). When a request completes, the blocks it did not contain are empty
  * and get an empty row (elements cached there earlier are gone), so "nothing here" is recorded.
  *
+ * Whole blocks (no filter) are framed on this thread and parsed and packed in the worker pool
+ * (PoolPacker), a few groups in flight, so the stream is read at the pool's pace (backpressure) and the
+ * main thread only writes rows. A block that does not parse is a per-item failure; the blocks around it
+ * are stored.
+ *
  * Filters: bbox keeps elements inside the half-open voxel box; rois keeps those in any of the ROIs
  * (ROI membership by 32³ ROI block, floor division), as DVID's /roi endpoint would if the block sizes
  * matched (they do not in the hemibrain, DVID-API §6.2).
  */
 import type { ElementStore } from '../../cache/element-store';
+import { RecordError } from '../../dvid/http';
 import type { AnnotationElement } from '../../formats/annotation';
+import type { PackedBlock } from '../../formats/element-pack';
 import { RoiBlockSet } from '../../formats/roi-spans';
+import type { WorkerPool } from '../../workers/pool';
+import { packAnnotationBlocksTask } from '../../workers/tasks/pack-annotation-blocks';
 import type { SyncEnv } from '../env';
 import { BoxBits, coordKey, coverWithBoxes, type Box } from '../geometry';
 import type { ItemContext, ItemOutcome, Syncer } from '../item';
@@ -22,8 +31,11 @@ type ElementsSpec = Extract<ItemSpec, { kind: 'elements' }>;
 
 const BATCH_ELEMENTS = 5000;
 const BATCH_MS = 250;
-/** Rough wire size of one element, for the rate display (the stream is parsed, not counted). */
+/** Rough wire size of one element, for the rate display when the stream is parsed here, not counted. */
 const BYTES_PER_ELEMENT = 160;
+/** Blocks per pool task, and the JSON characters that close a group early. */
+const PACK_GROUP_BLOCKS = 32;
+const PACK_GROUP_BYTES = 1 << 20;
 
 export type Keep = (pos: readonly [number, number, number]) => boolean;
 
@@ -54,6 +66,12 @@ export interface Arrived {
   elements: AnnotationElement[];
 }
 
+/** A block parsed and packed in the worker pool (whole-block scopes). */
+export interface ArrivedPacked {
+  coord: [number, number, number];
+  packed: PackedBlock;
+}
+
 /**
  * Stores annotation blocks as they arrived: without a filter each block's row is replaced whole
  * (complete); with one, only the elements inside the filter are replaced. Call inside a write
@@ -63,14 +81,18 @@ export function storeElementBlocks(
   store: ElementStore,
   instanceId: number,
   nodeId: number,
-  blocks: readonly Arrived[],
+  blocks: ReadonlyArray<Arrived | ArrivedPacked>,
   blockSize: readonly [number, number, number],
   keep: Keep | null,
   fetchId: number,
 ): number {
   let stored = 0;
   for (const b of blocks) {
-    if (keep === null) {
+    if ('packed' in b) {
+      if (keep !== null) throw new Error('storeElementBlocks: packed blocks are whole blocks; a filtered scope stores parsed elements');
+      store.putPacked(instanceId, nodeId, b.coord, blockSize[0], b.packed, true, fetchId);
+      stored += b.packed.count;
+    } else if (keep === null) {
       store.putBlock(instanceId, nodeId, b.coord, blockSize[0], b.elements, true, fetchId);
       stored += b.elements.length;
     } else {
@@ -79,6 +101,81 @@ export function storeElementBlocks(
     }
   }
   return stored;
+}
+
+function storedCount(b: Arrived | ArrivedPacked, keep: Keep | null): number {
+  if ('packed' in b) return b.packed.count;
+  if (keep === null) return b.elements.length;
+  let n = 0;
+  for (const e of b.elements) if (keep(e.pos)) n++;
+  return n;
+}
+
+/** What one group of blocks gave: the blocks that parsed, and the first that did not (a RecordError naming it). */
+export interface PackedGroup {
+  blocks: ArrivedPacked[];
+  error: RecordError | null;
+}
+
+/**
+ * Parses and packs blocks' element JSON in the pool, a group per task, keeping at most `maxInflight`
+ * groups out; groups come back in arrival order. A block that does not parse fails alone: the others
+ * of its group are returned with the error.
+ */
+export class PoolPacker {
+  readonly #inflight: Array<Promise<PackedGroup>> = [];
+  #coords: Array<[number, number, number]> = [];
+  #texts: string[] = [];
+  #bytes = 0;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly signal: AbortSignal | undefined,
+    readonly maxInflight = Math.max(2, pool.size * 2),
+  ) {}
+
+  get inflight(): number {
+    return this.#inflight.length;
+  }
+
+  /** Queues one block; sends the group when it is full. */
+  add(coord: [number, number, number], text: string): void {
+    this.#coords.push(coord);
+    this.#texts.push(text);
+    this.#bytes += text.length;
+    if (this.#texts.length >= PACK_GROUP_BLOCKS || this.#bytes >= PACK_GROUP_BYTES) this.dispatch();
+  }
+
+  /** Sends the queued blocks now. */
+  dispatch(): void {
+    if (this.#texts.length === 0) return;
+    const coords = this.#coords;
+    const texts = this.#texts;
+    this.#coords = [];
+    this.#texts = [];
+    this.#bytes = 0;
+    this.#inflight.push(
+      this.pool.run(packAnnotationBlocksTask, { texts }, { signal: this.signal }).then((results) => {
+        const group: PackedGroup = { blocks: [], error: null };
+        results.forEach((r, i) => {
+          if (!('error' in r)) group.blocks.push({ coord: coords[i]!, packed: r });
+          else group.error ??= new RecordError(`annotation block ${coordKey(coords[i]!)}: ${r.error}`);
+        });
+        return group;
+      }),
+    );
+  }
+
+  /** The oldest group. */
+  next(): Promise<PackedGroup> {
+    return this.#inflight.shift()!;
+  }
+
+  /** Every group still out, settled: the blocks that parsed (a task that failed whole, e.g. aborted, gives none). */
+  async drain(): Promise<ArrivedPacked[]> {
+    const settled = await Promise.allSettled(this.#inflight.splice(0));
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value.blocks : []));
+  }
 }
 
 export class ElementsSyncer implements Syncer {
@@ -99,10 +196,10 @@ export class ElementsSyncer implements Syncer {
     const bs = spec.blockSize;
 
     /** Replaces the cached elements of these blocks with what arrived; marks them done. */
-    const commit = (blocks: Arrived[], final: boolean) => {
+    const commit = (blocks: Array<Arrived | ArrivedPacked>, final: boolean) => {
       if (blocks.length === 0 && !final) return;
       let stored = 0;
-      for (const b of blocks) for (const e of b.elements) if (keep === null || keep(e.pos)) stored++;
+      for (const b of blocks) stored += storedCount(b, keep);
       const next = new BoxBits(spec.box, bits.toString());
       for (const b of blocks) next.add(b.coord);
       ctx.commit(
@@ -120,32 +217,66 @@ export class ElementsSyncer implements Syncer {
     for (const r of requests) {
       const size: [number, number, number] = [(r[3] - r[0]) * bs[0], (r[4] - r[1]) * bs[1], (r[5] - r[2]) * bs[2]];
       const offset: [number, number, number] = [r[0] * bs[0], r[1] * bs[1], r[2] * bs[2]];
-      let pending: Arrived[] = [];
+      let pending: Array<Arrived | ArrivedPacked> = [];
       let pendingElements = 0;
       let last = Date.now();
       const seen = new Set<string>();
-      try {
-        for await (const blk of ann.blocks(size, offset, { signal: ctx.signal })) {
-          const got = blk.elements.length * BYTES_PER_ELEMENT + 16;
-          bytes += got;
-          ctx.received(got);
-          const c = blk.block;
-          if (c[0] < r[0] || c[0] >= r[3] || c[1] < r[1] || c[1] >= r[4] || c[2] < r[2] || c[2] >= r[5]) continue;
-          if (bits.has(c) || seen.has(coordKey(c))) continue;
-          seen.add(coordKey(c));
-          pending.push({ coord: [c[0], c[1], c[2]], elements: blk.elements });
-          pendingElements += blk.elements.length;
-          if (pendingElements >= BATCH_ELEMENTS || Date.now() - last > BATCH_MS) {
-            commit(pending, false);
-            pending = [];
-            pendingElements = 0;
-            last = Date.now();
-          }
+      const inBox = (c: readonly number[]) => c[0]! >= r[0] && c[0]! < r[3] && c[1]! >= r[1] && c[1]! < r[4] && c[2]! >= r[2] && c[2]! < r[5];
+      const take = (blocks: Array<Arrived | ArrivedPacked>) => {
+        for (const b of blocks) {
+          pending.push(b);
+          pendingElements += 'packed' in b ? b.packed.count : b.elements.length;
         }
-      } catch (err) {
-        // Keep the blocks that arrived whole before the stream broke.
-        if (!ctx.signal.aborted) commit(pending, false);
-        throw err;
+        if (pendingElements >= BATCH_ELEMENTS || Date.now() - last > BATCH_MS) {
+          commit(pending, false);
+          pending = [];
+          pendingElements = 0;
+          last = Date.now();
+        }
+      };
+      const takeGroup = (g: PackedGroup) => {
+        take(g.blocks);
+        if (g.error) throw g.error;
+      };
+      if (keep === null) {
+        // Whole blocks: frame here, parse and pack in the pool.
+        const packer = new PoolPacker(env.pool, ctx.signal);
+        try {
+          for await (const blk of ann.blockTexts(size, offset, { signal: ctx.signal })) {
+            const got = blk.text.length + 16;
+            bytes += got;
+            ctx.received(got);
+            const c = blk.block;
+            if (!inBox(c) || bits.has(c) || seen.has(coordKey(c))) continue;
+            seen.add(coordKey(c));
+            packer.add([c[0], c[1], c[2]], blk.text);
+            while (packer.inflight >= packer.maxInflight) takeGroup(await packer.next());
+          }
+          packer.dispatch();
+          while (packer.inflight > 0) takeGroup(await packer.next());
+        } catch (err) {
+          // Keep every block that arrived and parsed whole before the stream or a block broke; a bad
+          // block is not marked done, so the retry asks for it (and the others missing) again.
+          const rest = await packer.drain();
+          if (!ctx.signal.aborted) commit([...pending, ...rest], false);
+          throw err;
+        }
+      } else {
+        try {
+          for await (const blk of ann.blocks(size, offset, { signal: ctx.signal })) {
+            const got = blk.elements.length * BYTES_PER_ELEMENT + 16;
+            bytes += got;
+            ctx.received(got);
+            const c = blk.block;
+            if (!inBox(c) || bits.has(c) || seen.has(coordKey(c))) continue;
+            seen.add(coordKey(c));
+            take([{ coord: [c[0], c[1], c[2]], elements: blk.elements }]);
+          }
+        } catch (err) {
+          // Keep the blocks that arrived whole before the stream broke.
+          if (!ctx.signal.aborted) commit(pending, false);
+          throw err;
+        }
       }
       // The request completed: its blocks that did not come are empty.
       for (let z = r[2]; z < r[5]; z++) {

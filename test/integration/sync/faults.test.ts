@@ -88,6 +88,7 @@ describe('sync under injected faults', () => {
       { path: SYNAPSES, kind: 'truncate', times: 2 },
     ]],
     ['a corrupt gzip payload', [{ path: BLOCKS, kind: 'corrupt', times: 1 }]],
+    ['a corrupt annotation block', [{ path: SYNAPSES, kind: 'corrupt', corruptAt: 40_000, times: 1 }]],
     ['an error text after a 200', [
       { path: SYNAPSES, kind: 'error-after-200', afterParts: 2, times: 1 },
       { path: BLOCKS, kind: 'error-after-200', afterParts: 3, times: 1 },
@@ -134,6 +135,23 @@ describe('sync under injected faults', () => {
     expect(missing.length).toBeLessThan(5);
     for (const r of dump.blocks!) expect(clean.blocks).toContain(r);
     expect(dump.element_blocks).toEqual(clean.element_blocks);
+  }, 60_000);
+
+  it('reports annotation blocks whose JSON is always corrupt, stores every block that parsed, and nothing else', async () => {
+    // Every synapses response has 8 bytes flipped 40 kB into its body, inside some block's elements.
+    const { run, dump } = await syncWith([{ path: SYNAPSES, kind: 'corrupt', corruptAt: 40_000 }], { runner: { maxAttempts: 2, retryDelayMs: 10 } });
+    const o = run.outcome!;
+    expect(o.state).toBe('failed');
+    expect(o.failures.length).toBeGreaterThan(0);
+    for (const f of o.failures) {
+      expect(f.instance).toBe('synapses');
+      expect(f.subjects.at(-1)!.error).toMatch(/annotation/);
+    }
+    const stored = dump.element_blocks!;
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThan(clean.element_blocks!.length);
+    for (const r of stored) expect(clean.element_blocks).toContain(r);
+    for (const t of ['blocks', 'block_content', 'kv_entries']) expect(dump[t], t).toEqual(clean[t]);
   }, 60_000);
 
   it('keeps the first half of a stream that stalls halfway, and the resumed sync asks only for the rest', async () => {

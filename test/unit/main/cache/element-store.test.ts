@@ -1,6 +1,6 @@
 import { array, assert as fcAssert, constantFrom, dictionary, integer, property, record, string, tuple, uniqueArray } from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ELEMENT_KINDS, packElements, packedPositions, REL_KINDS, unpackElements, type ElementInput } from '../../../../main/cache/element-pack';
+import { ELEMENT_KINDS, packElements, packedPositions, REL_KINDS, unpackElements, type ElementInput } from '../../../../main/formats/element-pack';
 import { openTemp, seedRepo } from '../../../support/cache-fixture';
 
 const cleanups: Array<() => void> = [];
