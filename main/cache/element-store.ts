@@ -190,6 +190,26 @@ export class ElementStore {
     return r ? packedPositions(r) : null;
   }
 
+  /**
+   * positionsNeedingSupervoxels for every block of a box at once ([bx0, by0, bz0, bx1, by1, bz1),
+   * half-open, in blocks of `blockSize`): one query per sync item instead of one per block. Keys "bx,by,bz".
+   */
+  positionsNeedingSupervoxelsIn(instanceId: number, nodeId: number, box: readonly number[], blockSize: number, jobId: number | null): Map<string, Int32Array> {
+    const byJob = jobId === null ? '' : 'AND s.fetch_id IN (SELECT id FROM fetches WHERE job_id = ?)';
+    const args: number[] = [instanceId, nodeId, box[2]!, box[5]!, box[1]!, box[4]!, box[0]!, box[3]!, blockSize];
+    if (jobId !== null) args.push(jobId);
+    const rows = this.cache
+      .stmt(
+        `SELECT e.bx, e.by, e.bz, e.data FROM element_blocks e WHERE e.instance_id = ? AND e.node_id = ? AND e.bz >= ? AND e.bz < ? AND e.by >= ? AND e.by < ?
+           AND e.bx >= ? AND e.bx < ? AND e.block_size = ? AND e.count > 0
+         AND NOT EXISTS (SELECT 1 FROM element_block_svs s WHERE s.instance_id = e.instance_id AND s.node_id = e.node_id
+           AND s.bz = e.bz AND s.by = e.by AND s.bx = e.bx ${byJob})`,
+      )
+      .safeIntegers(false)
+      .all(...args) as Array<{ bx: number; by: number; bz: number; data: Buffer }>;
+    return new Map(rows.map((r) => [`${r.bx},${r.by},${r.bz}`, packedPositions(r.data)]));
+  }
+
   /** The supervoxel of each element of a block (same order as its packed elements). */
   putSupervoxels(instanceId: number, nodeId: number, coord: Coord, labelmapId: number, svs: BigUint64Array, fetchId: number): void {
     const bytes = new Uint8Array(svs.buffer, svs.byteOffset, svs.byteLength);

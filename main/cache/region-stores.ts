@@ -128,6 +128,12 @@ export class SvMapStore {
         : 'SELECT 1 FROM sv_map m JOIN fetches f ON f.id = m.fetch_id WHERE m.instance_id = ? AND m.node_id = ? AND m.sv = ? AND f.job_id = ?',
     );
     const out = new Set<bigint>();
+    // A first sync holds none yet: one query answers for every supervoxel (with a job: no request of
+    // that job for this instance yet, so no row of it either).
+    const any = jobId === null
+      ? this.cache.stmt('SELECT 1 FROM sv_map WHERE instance_id = ? AND node_id = ? LIMIT 1').get(instanceId, nodeId)
+      : this.cache.stmt('SELECT 1 FROM fetches WHERE job_id = ? AND instance_id = ? AND node_id = ? LIMIT 1').get(jobId, instanceId, nodeId);
+    if (!any) return out;
     for (const sv of svs) if (jobId === null ? stmt.get(instanceId, nodeId, u64ToDb(sv)) : stmt.get(instanceId, nodeId, u64ToDb(sv), jobId)) out.add(sv);
     return out;
   }

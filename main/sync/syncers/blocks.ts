@@ -54,6 +54,18 @@ interface Group {
   bytes: number;
 }
 
+/** The half-open block box [x0, y0, z0, x1, y1, z1) around some block coordinates. */
+function boundsOf(coords: ReadonlyArray<readonly [number, number, number]>): number[] {
+  const b = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  for (const c of coords) {
+    for (let i = 0; i < 3; i++) {
+      b[i] = Math.min(b[i]!, c[i]!);
+      b[i + 3] = Math.max(b[i + 3]!, c[i]! + 1);
+    }
+  }
+  return coords.length ? b : [0, 0, 0, 0, 0, 0];
+}
+
 function emptyGroup(): Group {
   return { coords: [], payloads: [], points: [], targets: [], bytes: 0 };
 }
@@ -71,29 +83,35 @@ export class BlocksSyncer implements Syncer {
     // Scale-0 supervoxel blocks also give the supervoxel under the elements synced into the same block
     // coordinates (annotation blocks of the labelmap's block size), so no block is decoded twice.
     const annotations = spec.scale === 0 && spec.supervoxels && bs[0] === bs[1] && bs[1] === bs[2] ? env.annotationsSyncedTo(name) : [];
+    const all: Array<[number, number, number]> = spec.coords ?? [...coordsOf(spec.box!)];
+    // The positions of those elements: for a box (or a compact list) in one query per annotation
+    // instance, else per block. Element blocks stored after this point get their supervoxels from the
+    // element-svs item.
     const svJob = env.presentJob(ctx.job.id);
+    const bounds = boundsOf(all);
+    const compact = (bounds[3]! - bounds[0]!) * (bounds[4]! - bounds[1]!) * (bounds[5]! - bounds[2]!) <= 4 * all.length;
+    const positions = annotations.map((a) => ({ instanceId: a, byBlock: compact ? ctx.cache.elements.positionsNeedingSupervoxelsIn(a, ctx.job.nodeId, bounds, bs[0], svJob) : null }));
     const pointsFor = (c: [number, number, number]): { points: Int32Array | null; targets: Target[] } => {
       const parts: Int32Array[] = [];
       const targets: Target[] = [];
-      for (const a of annotations) {
-        const p = ctx.cache.elements.positionsNeedingSupervoxels(a, ctx.job.nodeId, c, bs[0], svJob);
+      for (const { instanceId, byBlock } of positions) {
+        const p = byBlock ? byBlock.get(coordKey(c)) : ctx.cache.elements.positionsNeedingSupervoxels(instanceId, ctx.job.nodeId, c, bs[0], svJob);
         if (!p) continue;
         parts.push(p);
-        targets.push({ instanceId: a, count: p.length / 3 });
+        targets.push({ instanceId, count: p.length / 3 });
       }
       if (parts.length === 0) return { points: null, targets };
-      const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+      const pts = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
       let o = 0;
       for (const p of parts) {
         for (let i = 0; i < p.length; i += 3) {
-          all[o++] = p[i]! - c[0] * bs[0];
-          all[o++] = p[i + 1]! - c[1] * bs[1];
-          all[o++] = p[i + 2]! - c[2] * bs[2];
+          pts[o++] = p[i]! - c[0] * bs[0];
+          pts[o++] = p[i + 1]! - c[1] * bs[1];
+          pts[o++] = p[i + 2]! - c[2] * bs[2];
         }
       }
-      return { points: all, targets };
+      return { points: pts, targets };
     };
-    const all: Array<[number, number, number]> = spec.coords ?? [...coordsOf(spec.box!)];
     const have = ctx.cache.blocks.present(key, all, env.presentJob(ctx.job.id));
     const want = all.filter((c) => !have.has(coordKey(c)));
     const cursor = (ctx.cursor as Cursor | null) ?? { stored: 0, empty: 0 };

@@ -130,6 +130,8 @@ describe('a full sync of the demo root node', () => {
     expect(svChecks.filter(([got, want]) => got !== want)).toEqual([]);
     expect(seen).toBe(n);
     expect(cache.elements.countSupervoxels(inst('synapses'), node)).toBe(n);
+    // Every synced element lies in a synced label block: its supervoxel was read there, never asked for.
+    expect(demo.log.entries.filter((e) => /\/segmentation\/labels$/.test(e.path))).toEqual([]);
     // 8,400 point lookups through the store's own reader: seconds alone, a minute on a loaded machine.
   }, 120_000);
 
