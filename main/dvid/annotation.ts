@@ -10,7 +10,7 @@
  */
 import { parseElements, serializeElements, type AnnotationElement } from '../formats/annotation';
 import { mapParser, type CallOptions, type DvidHttp } from './http';
-import { JsonMemberSplitter, type JsonMember } from './json-members';
+import { JsonMemberByteSplitter, JsonMemberSplitter, type JsonMember } from './json-members';
 import { ShapeError } from './json-read';
 import type { Point } from './labelmap';
 import { coordString, nodePath, u64String, type Uuid } from './paths';
@@ -22,10 +22,10 @@ export interface AnnotationBlock {
   elements: AnnotationElement[];
 }
 
-/** One block of a `/blocks` stream, framed but not parsed: `text` is its JSON element array. */
-export interface AnnotationBlockText {
+/** One block of a `/blocks` stream, framed but not parsed: `json` is its element array as UTF-8 JSON. */
+export interface AnnotationBlockJson {
   block: [number, number, number];
-  text: string;
+  json: Uint8Array;
 }
 
 /** Bound on one block's JSON (a dense 64³ synapse block is a few hundred KB). */
@@ -33,7 +33,7 @@ const MAX_BLOCK_JSON = 64 << 20;
 /** Element lists read whole (`/label`, `/elements`, `/roi`, `/tag`). */
 const MAX_ELEMENTS_BYTES = 512 << 20;
 
-function blockOfKey(m: JsonMember): [number, number, number] {
+function blockOfKey(m: { key: string | null }): [number, number, number] {
   const key = m.key ?? '';
   const parts = key.split(',');
   const block = parts.map(Number);
@@ -100,11 +100,11 @@ export class Annotation {
   }
 
   /**
-   * GET /blocks/{size}/{offset} framed block by block but not parsed: for callers that parse the
-   * element arrays elsewhere (the sync parses them in the worker pool). Keys are checked here.
+   * GET /blocks/{size}/{offset} framed block by block but not parsed (nor UTF-8-decoded): for callers
+   * that parse the element arrays on another thread (the sync, in the worker pool). Keys are checked here.
    */
-  blockTexts(size: Point, offset: Point, opts: CallOptions = {}): AsyncGenerator<AnnotationBlockText, void, undefined> {
-    const parser = mapParser(new JsonMemberSplitter({ maxMemberBytes: MAX_BLOCK_JSON, format: 'annotation-blocks' }), (m): AnnotationBlockText => ({ block: blockOfKey(m), text: m.text }));
+  blockJson(size: Point, offset: Point, opts: CallOptions = {}): AsyncGenerator<AnnotationBlockJson, void, undefined> {
+    const parser = mapParser(new JsonMemberByteSplitter({ maxMemberBytes: MAX_BLOCK_JSON, format: 'annotation-blocks' }), (m): AnnotationBlockJson => ({ block: blockOfKey(m), json: m.bytes }));
     return this.http.records({ method: 'GET', path: this.path('blocks', coordString(size), coordString(offset)), expect: 'json' }, parser, opts);
   }
 

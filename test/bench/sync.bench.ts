@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { Cache } from '../../main/cache/index';
-import { JsonMemberSplitter } from '../../main/dvid/json-members';
+import { JsonMemberByteSplitter } from '../../main/dvid/json-members';
 import { parseBlockStream } from '../../main/formats/block-stream';
 import { cacheDirFor } from '../../main/paths';
 import type { ItemSpec } from '../../main/sync/plan';
@@ -267,7 +267,7 @@ export async function run(): Promise<void> {
       const node = oc.repo.node(demo.root)!.id;
       const fetchId = oc.write(() => oc.fetches!.record({ jobId: null, instanceId: synId, nodeId: node, request: 'bench', mutationId: null }));
       const pool = new WorkerPool({ size: syncPoolSize() });
-      await Promise.all(Array.from({ length: pool.size }, () => pool.run(packAnnotationBlocksTask, { texts: ['null'] }))); // workers up before the clock
+      await Promise.all(Array.from({ length: pool.size }, () => pool.run(packAnnotationBlocksTask, { blocks: [Buffer.from('null')] }))); // workers up before the clock
       const bodies = texts.map((t) => Buffer.from(t)); // the sync receives bytes
       const tw = performance.now();
       const tc = cpu();
@@ -291,12 +291,12 @@ export async function run(): Promise<void> {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < bodies.length) {
             const body = bodies[next++]!;
-            const splitter = new JsonMemberSplitter({ maxMemberBytes: 64 << 20, format: 'annotation-blocks' });
+            const splitter = new JsonMemberByteSplitter({ maxMemberBytes: 64 << 20, format: 'annotation-blocks' });
             const members = [...splitter.push(body), ...splitter.push(new Uint8Array(0))];
             splitter.finish();
             const packer = new PoolPacker(pool, undefined);
             for (const m of members) {
-              packer.add(m.key!.split(',').map(Number) as [number, number, number], m.text);
+              packer.add(m.key!.split(',').map(Number) as [number, number, number], m.bytes);
               while (packer.inflight >= packer.maxInflight) take(await packer.next());
             }
             packer.dispatch();

@@ -33,7 +33,7 @@ const BATCH_ELEMENTS = 5000;
 const BATCH_MS = 250;
 /** Rough wire size of one element, for the rate display when the stream is parsed here, not counted. */
 const BYTES_PER_ELEMENT = 160;
-/** Blocks per pool task, and the JSON characters that close a group early. */
+/** Blocks per pool task, and the JSON bytes that close a group early. */
 const PACK_GROUP_BLOCKS = 32;
 const PACK_GROUP_BYTES = 1 << 20;
 
@@ -125,7 +125,7 @@ export interface PackedGroup {
 export class PoolPacker {
   readonly #inflight: Array<Promise<PackedGroup>> = [];
   #coords: Array<[number, number, number]> = [];
-  #texts: string[] = [];
+  #blocks: Uint8Array[] = [];
   #bytes = 0;
 
   constructor(
@@ -138,24 +138,24 @@ export class PoolPacker {
     return this.#inflight.length;
   }
 
-  /** Queues one block; sends the group when it is full. */
-  add(coord: [number, number, number], text: string): void {
+  /** Queues one block (its element array as UTF-8 JSON); sends the group when it is full. */
+  add(coord: [number, number, number], json: Uint8Array): void {
     this.#coords.push(coord);
-    this.#texts.push(text);
-    this.#bytes += text.length;
-    if (this.#texts.length >= PACK_GROUP_BLOCKS || this.#bytes >= PACK_GROUP_BYTES) this.dispatch();
+    this.#blocks.push(json);
+    this.#bytes += json.length;
+    if (this.#blocks.length >= PACK_GROUP_BLOCKS || this.#bytes >= PACK_GROUP_BYTES) this.dispatch();
   }
 
   /** Sends the queued blocks now. */
   dispatch(): void {
-    if (this.#texts.length === 0) return;
+    if (this.#blocks.length === 0) return;
     const coords = this.#coords;
-    const texts = this.#texts;
+    const blocks = this.#blocks;
     this.#coords = [];
-    this.#texts = [];
+    this.#blocks = [];
     this.#bytes = 0;
     this.#inflight.push(
-      this.pool.run(packAnnotationBlocksTask, { texts }, { signal: this.signal }).then((results) => {
+      this.pool.run(packAnnotationBlocksTask, { blocks }, { signal: this.signal }).then((results) => {
         const group: PackedGroup = { blocks: [], error: null };
         results.forEach((r, i) => {
           if (!('error' in r)) group.blocks.push({ coord: coords[i]!, packed: r });
@@ -242,14 +242,14 @@ export class ElementsSyncer implements Syncer {
         // Whole blocks: frame here, parse and pack in the pool.
         const packer = new PoolPacker(env.pool, ctx.signal);
         try {
-          for await (const blk of ann.blockTexts(size, offset, { signal: ctx.signal })) {
-            const got = blk.text.length + 16;
+          for await (const blk of ann.blockJson(size, offset, { signal: ctx.signal })) {
+            const got = blk.json.length + 16;
             bytes += got;
             ctx.received(got);
             const c = blk.block;
             if (!inBox(c) || bits.has(c) || seen.has(coordKey(c))) continue;
             seen.add(coordKey(c));
-            packer.add([c[0], c[1], c[2]], blk.text);
+            packer.add([c[0], c[1], c[2]], blk.json);
             while (packer.inflight >= packer.maxInflight) takeGroup(await packer.next());
           }
           packer.dispatch();

@@ -4,15 +4,15 @@
  * thread only frames the stream and writes rows: parsing a few hundred thousand synapses' JSON was the
  * largest share of the main thread's time during a sync.
  *
- * A block whose JSON or elements are malformed (or that holds two elements at one position) fails
+ * A block whose UTF-8, JSON or elements are malformed (or that holds two elements at one position) fails
  * alone, as `error`, naming what was wrong; the other blocks of the batch are packed.
  */
 import type { PackedBlock } from '../../formats/element-pack';
 import { defineTask } from '../task';
 
 export interface PackAnnotationBlocksArgs {
-  /** Per block, its JSON array of elements (or `null`). */
-  texts: string[];
+  /** Per block, its JSON array of elements (or `null`), as UTF-8 bytes (bytes, not strings: a string is slow to send to a worker). */
+  blocks: Uint8Array[];
 }
 
 export type PackAnnotationBlocksResult = Array<PackedBlock | { error: string }>;

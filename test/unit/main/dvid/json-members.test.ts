@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../../main/formats/format-error';
-import { JsonMemberSplitter, type JsonMember } from '../../../../main/dvid/json-members';
+import { JsonMemberByteSplitter, JsonMemberSplitter, type JsonMember, type JsonMemberBytes } from '../../../../main/dvid/json-members';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -63,6 +63,31 @@ describe('JsonMemberSplitter', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('as bytes: the same members, each an exact copy with a buffer of its own, however the bytes are chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ unit: 'grapheme' }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (container, rawCuts) => {
+          const bytes = enc(JSON.stringify(container));
+          const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].toSorted((a, b) => a - b).filter((c) => c > 0 && c < bytes.length);
+          const p = new JsonMemberByteSplitter({ maxMemberBytes: 1 << 20 });
+          const got: JsonMemberBytes[] = [];
+          let prev = 0;
+          for (const cut of [...cuts, bytes.length]) {
+            got.push(...p.push(bytes.subarray(prev, cut)));
+            prev = cut;
+          }
+          p.finish();
+          const text = split(bytes, cuts);
+          expect(got.map((m) => [m.key, new TextDecoder().decode(m.bytes)])).toEqual(text.map((m) => [m.key, m.text]));
+          for (const m of got) expect([m.bytes.byteOffset, m.bytes.buffer.byteLength]).toEqual([0, m.bytes.length]);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

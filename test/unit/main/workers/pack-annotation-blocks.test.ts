@@ -22,8 +22,10 @@ describe('packAnnotationBlocks task', () => {
     const badJson = '[{"Pos": [1, 2, 3], "Kind": "PreSyn"';
     const badKind = JSON.stringify([{ Pos: [1, 2, 3], Kind: 'Mitochondrion', Tags: [], Prop: {}, Rels: [] }]);
     const twice = JSON.stringify([synapse(5, 'PreSyn', 6), synapse(5, 'PostSyn', 6)]);
-    const out = await pool.run(packAnnotationBlocksTask, { texts: [good1, badJson, good2, badKind, twice] });
-    expect(out).toHaveLength(5);
+    const utf8 = (t: string) => new Uint8Array(Buffer.from(t));
+    const badUtf8 = Uint8Array.of(0x5b, 0xff, 0xfe, 0x5d);
+    const out = await pool.run(packAnnotationBlocksTask, { blocks: [good1, badJson, good2, badKind, twice].map(utf8).concat([badUtf8]) });
+    expect(out).toHaveLength(6);
     const want = packElements(parseElements(good1));
     const got = out[0]!;
     if ('error' in got) throw new Error(got.error);
@@ -34,5 +36,6 @@ describe('packAnnotationBlocks task', () => {
     expect(out[1]).toEqual({ error: expect.stringMatching(/annotation|JSON|offset/i) });
     expect(out[3]).toEqual({ error: expect.stringMatching(/Mitochondrion|Kind/) });
     expect(out[4]).toEqual({ error: expect.stringMatching(/two elements at 5,7,9/) });
+    expect(out[5]).toEqual({ error: expect.stringMatching(/UTF-8/) });
   });
 });
