@@ -79,6 +79,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
     .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
     .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
+    .option('--no-jsonstore', 'answer as a DVID without [mutations] jsonstore: /mutations answers 400, /mutations-range never answers')
     .action(async (opts: DemoServerCliOptions) => {
       status = await runDemoServer(opts);
     });
