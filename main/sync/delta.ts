@@ -46,7 +46,7 @@ import type { Uuid } from '../dvid/paths';
 import type { ResolvedNode } from '../dvid/repo';
 import { unpackLabelCounts } from '../workers/tasks/label-counts';
 import { compareZyx, coordKey, coverWithBoxes, floorDiv, intersect, type Box, type Coord } from './geometry';
-import { bodyLabelmapOf, boundOf, changedSince, readLastmods, repoMoved, type Lastmods } from './lastmod';
+import { bodyChanged, bodyLabelmapOf, boundOf, readLastmods, repoMoved, type Lastmods } from './lastmod';
 import { positionOf, readLog, recordsAfter, type LogPosition, type SyncMark } from './marks';
 import type { ElementFilter, Plan, PlannedInstance, PlannedItem } from './plan';
 import {
@@ -178,11 +178,34 @@ class DeltaPlanner {
     this.nodeId = input.cache.repo.node(input.dataNode ?? input.resolved.uuid)!.id;
   }
 
-  /** /lastmod of `bodies` at this node in `labelmap`, each body asked once per plan. */
-  async lastmods(labelmap: string, bodies: Iterable<bigint>): Promise<Lastmods> {
-    let memo = this.#lastmods.get(labelmap);
-    if (!memo) this.#lastmods.set(labelmap, (memo = new Map()));
-    return readLastmods(this.client, this.uuid, labelmap, bodies, { signal: this.input.signal, into: memo });
+  /** Whether the cached rows were read at an ancestor (a child plan). */
+  get forked(): boolean {
+    return this.input.dataNode !== undefined && this.input.dataNode !== this.input.resolved.uuid;
+  }
+
+  /**
+   * Whether data read with mark `mark` may be behind for lack of a log: at the same node, only when the
+   * repo MutationID moved since; read at an ancestor, always (lastmod.ts).
+   */
+  mayHaveChanged(mark: SyncMark): boolean {
+    return this.forked || repoMoved(mark.repoMutationId, this.input.resolved.repo.mutationId);
+  }
+
+  /**
+   * /lastmod of `bodies` in `labelmap` at this node (and at the ancestor, for a child plan), each body
+   * asked once per node and plan; returns whether a body changed since an item read with `bound`.
+   */
+  async bodyChanges(labelmap: string, bodies: Iterable<bigint>): Promise<(body: bigint, bound: bigint) => boolean> {
+    const list = [...bodies];
+    const at = async (node: Uuid): Promise<Lastmods> => {
+      const k = `${node}/${labelmap}`;
+      let memo = this.#lastmods.get(k);
+      if (!memo) this.#lastmods.set(k, (memo = new Map()));
+      return readLastmods(this.client, node, labelmap, list, { signal: this.input.signal, into: memo });
+    };
+    const now = await at(this.uuid);
+    const then = this.forked ? await at(this.input.dataNode!) : null;
+    return (body, bound) => bodyChanged(now.get(body), bound, then ? { lastmod: then.get(body) } : undefined);
   }
 
   get client(): DvidClient {
@@ -242,7 +265,7 @@ class DeltaPlanner {
    */
   async #lastmodChanges(name: string, mark: SyncMark, position: LogPosition | null, why: string): Promise<LabelmapChanges> {
     const none = noChanges(position);
-    if (!repoMoved(mark.repoMutationId, this.input.resolved.repo.mutationId)) {
+    if (!this.mayHaveChanged(mark)) {
       return { ...none, via: 'lastmod', note: `${why}; the repo MutationID has not moved since the last sync: no body changed` };
     }
     const cache = this.input.cache;
@@ -259,9 +282,9 @@ class DeltaPlanner {
         }
       }
     }
-    const lastmods = await this.lastmods(name, bodies);
+    const changedSinceRead = await this.bodyChanges(name, bodies);
     const bound = boundOf([mark.repoMutationId]);
-    const changed = new Set([...bodies].filter((b) => changedSince(lastmods.get(b), bound)));
+    const changed = new Set([...bodies].filter((b) => changedSinceRead(b, bound)));
     const splitSvs = new Set<bigint>();
     if (supervoxels && changed.size) {
       const svs = [...changed].flatMap((b) => cache.svMap.supervoxelsOf(id, this.nodeId, b));
@@ -275,7 +298,7 @@ class DeltaPlanner {
       ...none,
       via: 'lastmod',
       count: changed.size,
-      note: `${why}: /lastmod of ${bodies.size} cached bod(ies) since mutation ${mark.repoMutationId}: ${changed.size} changed${splitSvs.size ? `, ${splitSvs.size} supervoxel(s) split` : ''}`,
+      note: `${why}: /lastmod of ${bodies.size} cached bod(ies)${this.forked ? ' here and at the ancestor' : ` since mutation ${mark.repoMutationId}`}: ${changed.size} changed${splitSvs.size ? `, ${splitSvs.size} supervoxel(s) split` : ''}`,
       bodies: changed,
       shrunk: changed,
       splitSvs,
@@ -642,14 +665,14 @@ async function deltaKeyvalue(d: DeltaPlanner, s: InstanceScope, type: string): P
     const ch = labelmap !== null && syncLabelmaps.includes(labelmap) ? await d.labelmapChanges(labelmap) : null;
     const logged = ch !== null && ch.full === null && ch.via === 'log';
     if (labelmap && mark && !logged) {
-      if (!repoMoved(mark.repoMutationId, d.input.resolved.repo.mutationId)) {
+      if (!d.mayHaveChanged(mark)) {
         notes.push('the repo MutationID has not moved since the last sync: no body changed');
       } else {
         const entries = cache.kv.bodyEntries(id, d.nodeId).filter((e) => now.has(e.key));
-        const lastmods = await d.lastmods(labelmap, entries.map((e) => e.body));
+        const changedSinceRead = await d.bodyChanges(labelmap, entries.map((e) => e.body));
         let changed = 0;
         for (const e of entries) {
-          if (!changedSince(lastmods.get(e.body), boundOf([mark.repoMutationId, e.fetchMutationId], e.mutationId))) continue;
+          if (!changedSinceRead(e.body, boundOf([mark.repoMutationId, e.fetchMutationId], e.mutationId))) continue;
           fetch.add(e.key);
           changed++;
         }
@@ -659,10 +682,39 @@ async function deltaKeyvalue(d: DeltaPlanner, s: InstanceScope, type: string): P
   }
   const items: PlannedItem[] = [];
   const keys = [...fetch].toSorted();
-  for (const c of chunk(keys, 100)) items.push({ spec: { kind: 'kv', role, keys: c }, units: c.length, bytes: c.length * KV_BYTES[role] });
+  // A key fetched again costs about what its cached value weighs; a new key, the role's estimate.
+  const sizes = new Map<string, number>();
+  if (keys.length) {
+    const stmt = cache.db.db.prepare('SELECT size FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key = ?').pluck().safeIntegers(false);
+    for (const k of keys) sizes.set(k, (stmt.get(id, d.nodeId, k) as number | undefined) ?? KV_BYTES[role]);
+  }
+  for (const c of chunk(keys, 100)) items.push({ spec: { kind: 'kv', role, keys: c }, units: c.length, bytes: c.reduce((n, k) => n + sizes.get(k)!, 0) });
   if (drop.size) items.push({ spec: { kind: 'kv-prune', drop: [...drop].toSorted() }, units: drop.size, bytes: 0 });
   notes.push(`${keys.length} key(s) to fetch, ${drop.size} to drop`);
   return planned(name, type, scope, items, notes);
+}
+
+/**
+ * A labelsz ranking read again whole: its size is about the cached ranking's (the planner's guess
+ * for an unknown ranking is far larger), at 40 bytes a label as for `top:N`.
+ */
+function estimateFromCache(d: DeltaPlanner, inst: PlannedInstance): PlannedInstance {
+  const id = d.input.cache.repo.instance(inst.name)?.id;
+  if (id === undefined) return inst;
+  const count = d.input.cache.db.db.prepare('SELECT count(*) FROM labelsz_counts WHERE instance_id = ? AND node_id = ? AND idx = ?').pluck().safeIntegers(false);
+  let known = false;
+  for (const it of inst.items) {
+    const spec = it.spec;
+    if (spec.kind !== 'labelsz' || spec.top !== undefined || spec.bodies !== undefined) continue;
+    const n = count.get(id, d.nodeId, spec.index) as number;
+    if (n === 0) continue;
+    it.units = n;
+    it.bytes = n * 40;
+    known = true;
+  }
+  if (!known) return inst;
+  inst.notes.push('size estimated from the cached ranking');
+  return { ...inst, units: inst.items.reduce((s, i) => s + i.units, 0), bytes: inst.items.reduce((s, i) => s + i.bytes, 0) };
 }
 
 /** The incremental plan of a sync whose instances all have marks (see the module comment). */
@@ -710,7 +762,7 @@ export async function makeDeltaPlan(input: DeltaInput): Promise<Plan> {
   for (const s of later) {
     const syncedTo = resolved.repo.instances.get(s.name)!.base.syncs;
     const touched = anyLabelmap || syncedTo.some((a) => (d.annotationChanges.get(a) ?? 1) > 0);
-    if (touched) instances.push(await d.full(s, 'the counts it ranks may have changed'));
+    if (touched) instances.push(estimateFromCache(d, await d.full(s, 'the counts it ranks may have changed')));
     else instances.push(planned(s.name, 'labelsz', s.scope, [], ['nothing it counts changed']));
   }
   const order = new Map(input.scopes.map((s, i) => [s.name, i]));

@@ -10,6 +10,14 @@
  * made after (`#${"mutation id": N}`, DVID-API §10.2): it reflects every mutation up to N, so its own
  * bound is N + 1. An item's bound is the largest of those it has.
  *
+ * Data a child node copied from an ancestor (child.ts) were read at the ancestor: the bound says
+ * nothing about mutations made in the nodes after it, which may be older than the bound (the child
+ * existed and was edited before the ancestor was synced). There a body changed when its lastmod at the
+ * node differs from its lastmod at the ancestor (a label index is versioned: unchanged since the
+ * ancestor means the same record, the same mutation id), or when the ancestor's reached the bound
+ * (changed at the ancestor after its sync). That takes two requests per body, and the repo MutationID
+ * cannot excuse them.
+ *
  * Cost: one small request per body, `concurrency` at a time (a LAN DVID answers in 1–3 ms: 10k bodies
  * ≈ 5–15 s, a hemibrain-sized 200k ≈ 2–5 min). Callers ask only when the repo MutationID moved since
  * the data were read (nothing in the repo's segmentation changed otherwise), and each body once.
@@ -65,6 +73,16 @@ export function boundOf(repoMutationIds: ReadonlyArray<bigint | string | null | 
 /** Whether a body with this lastmod (null: gone; undefined: not asked) changed at or after `bound`. */
 export function changedSince(lastmod: bigint | null | undefined, bound: bigint): boolean {
   return lastmod === null || (lastmod !== undefined && lastmod >= bound);
+}
+
+/**
+ * Whether a body changed since an item of it was read (`bound`, lastmod at the node `now`); for an
+ * item read at an ancestor, `atAncestor` is the body's lastmod there (see the module comment).
+ */
+export function bodyChanged(now: bigint | null | undefined, bound: bigint, atAncestor?: { lastmod: bigint | null | undefined }): boolean {
+  if (!atAncestor) return changedSince(now, bound);
+  if (now === undefined || atAncestor.lastmod === undefined) return false;
+  return now !== atAncestor.lastmod || changedSince(atAncestor.lastmod, bound);
 }
 
 /** Whether the repo's segmentation may have changed since MutationID `then` was read (now: `now`). */

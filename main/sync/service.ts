@@ -239,7 +239,11 @@ export class SyncService {
       const runner = new SyncRunner(cache, job, syncersFor(env), {
         mutationId: resolved.repo.mutationId,
         reuseDoneItems: final,
-        onProgress: (p) => this.#opts.onProgress({ ...p, jobId: handle }),
+        // A settled state is announced by #run once the sync marks are recorded: a plan made on
+        // hearing 'done' must see them.
+        onProgress: (p) => {
+          if (p.state !== 'done' && p.state !== 'failed' && p.state !== 'cancelled' && p.state !== 'paused') this.#opts.onProgress({ ...p, jobId: handle });
+        },
       });
       const active: Active = { handle, dir, cache, runner, node: resolved.uuid, running: null, outcome: null };
       this.#jobs.set(handle, active);
