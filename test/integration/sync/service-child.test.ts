@@ -43,8 +43,8 @@ afterAll(async () => {
 });
 
 function done(jobId: number, timeoutMs = 120_000): Promise<SyncProgress> {
+  const settled = (p: SyncProgress) => p.jobId === jobId && (p.state === 'done' || p.state === 'failed' || p.state === 'cancelled');
   return new Promise((resolve, reject) => {
-    const settled = (p: SyncProgress) => p.jobId === jobId && (p.state === 'done' || p.state === 'failed' || p.state === 'cancelled');
     const hit = events.find(settled);
     if (hit) return resolve(hit);
     const t = setTimeout(() => reject(new Error(`job ${jobId} did not settle; last: ${JSON.stringify(events.at(-1))}`)), timeoutMs);
