@@ -112,6 +112,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
     .option('--json', 'machine-readable output')
     .option('--stale-after <age>', 'open-node data not re-checked for this long count as stale (default 1h; e.g. 30m, 2h, 1d)')
+    .option('--check', "also ask each cache's server what changed since the last sync (mutation logs; per-body /lastmod where the server keeps none); reads only")
+    .option('--token <jwt>', 'bearer token for --check on servers that require one (or $DVID_TOKEN)')
     .action(async (opts: StatusOptions) => {
       status = await runStatus(opts);
     });
