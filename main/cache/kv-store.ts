@@ -10,7 +10,7 @@ import type { CacheDb } from './open';
 import { sha256 } from './blob-store';
 import { RowWriter } from './row-writer';
 import { TABLES } from './tables';
-import { u64FromDbOrNull, u64ToDb } from './u64';
+import { u64FromDb, u64FromDbOrNull, u64ToDb } from './u64';
 
 /** Values this size or smaller stay inside SQLite (faster than files below ~100 KB). */
 export const INLINE_MAX = 64 * 1024;
@@ -96,6 +96,21 @@ export class KvStore {
       .safeIntegers(true)
       .all(instanceId, nodeId, u64ToDb(body)) as RawEntry[];
     return rows.map(toEntry);
+  }
+
+  /**
+   * The entries whose key names a body, with what says how current each is: the mutation id its value
+   * embeds (a NeuTu skeleton's) and the repo MutationID read before it was fetched (null for rows a
+   * child node copied from its parent).
+   */
+  bodyEntries(instanceId: number, nodeId: number): Array<{ key: string; body: bigint; mutationId: bigint | null; fetchMutationId: bigint | null }> {
+    const rows = this.cache.db
+      .prepare(
+        'SELECT e.key AS key, e.body AS body, e.mutation_id AS mutation_id, f.mutation_id AS fetch_mutation_id FROM kv_entries e LEFT JOIN fetches f ON f.id = e.fetch_id WHERE e.instance_id = ? AND e.node_id = ? AND e.body IS NOT NULL ORDER BY e.key',
+      )
+      .safeIntegers(true)
+      .all(instanceId, nodeId) as Array<{ key: string; body: bigint; mutation_id: bigint | null; fetch_mutation_id: bigint | null }>;
+    return rows.map((r) => ({ key: r.key, body: u64FromDb(r.body), mutationId: u64FromDbOrNull(r.mutation_id), fetchMutationId: u64FromDbOrNull(r.fetch_mutation_id) }));
   }
 
   keys(instanceId: number, nodeId: number): string[] {

@@ -120,6 +120,19 @@ export class SvMapStore {
     ).map(u64FromDb);
   }
 
+  /** The distinct bodies the mapping rows name (0, "no longer exists", left out), ascending. */
+  bodies(instanceId: number, nodeId: number): bigint[] {
+    return (
+      this.cache.db
+        .prepare('SELECT DISTINCT body FROM sv_map WHERE instance_id = ? AND node_id = ? ORDER BY body')
+        .pluck()
+        .safeIntegers(true)
+        .all(instanceId, nodeId) as bigint[]
+    )
+      .map(u64FromDb)
+      .filter((b) => b !== 0n);
+  }
+
   /** Which of `svs` already have a mapping row (written by job `jobId` when given). */
   present(instanceId: number, nodeId: number, svs: Iterable<bigint>, jobId: number | null = null): Set<bigint> {
     const stmt = this.cache.stmt(

@@ -1,5 +1,5 @@
 /**
- * `dvid-desk demo-server [--port N] [--seed N] [--size N | --small] [--faults FILE.json] [--data DIR]`:
+ * `dvid-desk demo-server [--port N] [--seed N] [--size N | --small] [--faults FILE.json] [--data DIR] [--no-jsonstore]`:
  * serves the embedded demo DVID on 127.0.0.1 until stopped. Its first line of output is the URL;
  * progress of a first-time generation goes to stderr.
  */
@@ -14,6 +14,8 @@ export interface DemoServerCliOptions {
   small?: boolean;
   faults?: string;
   data?: string;
+  /** commander's --no-jsonstore: false when given. */
+  jsonstore?: boolean;
 }
 
 function parseIntOption(name: string, raw: string | undefined): number | undefined {
@@ -55,6 +57,7 @@ export async function runDemoServer(opts: DemoServerCliOptions): Promise<number>
       port,
       faults,
       dataRoot,
+      jsonstore: opts.jsonstore !== false,
       onProgress: (stage, f) => {
         const line = `generating the demo dataset (first run only): ${stage}${f !== undefined ? ` ${Math.round(f * 100)}%` : ''}`;
         if (line !== lastLine) process.stderr.write(`${line}\n`);
@@ -70,6 +73,7 @@ export async function runDemoServer(opts: DemoServerCliOptions): Promise<number>
   console.log(`DVID Desk demo server: ${t.params.preset} dataset, ${t.params.size}³ voxels, seed ${t.params.seed} (cache: ${t.dataset.dir}).`);
   console.log(`repo root ${t.uuids.root} (locked), open node ${t.uuids.child}; ${t.facts.neurons} neurons, ${t.facts.bodiesRoot} bodies, ${t.facts.blocks} blocks, ${t.facts.synapseElements} synapse elements.`);
   if (faults.length > 0) console.log(`${faults.length} fault rule(s) active.`);
+  if (opts.jsonstore === false) console.log('No [mutations] jsonstore: /mutations answers 400, /mutations-range never answers.');
   console.log('Serving on 127.0.0.1 only. Stop with Ctrl+C.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -79,6 +79,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--small', 'the small test dataset (512³) instead of the default (1024³)')
     .option('--faults <file>', 'JSON array of fault rules (see main/demo/server/faults.ts)')
     .option('--data <dir>', 'where generated datasets are cached (default: $DVID_DESK_DEMO_DATA or the user cache folder)')
+    .option('--no-jsonstore', 'answer as a DVID without [mutations] jsonstore: /mutations answers 400, /mutations-range never answers')
     .action(async (opts: DemoServerCliOptions) => {
       status = await runDemoServer(opts);
     });
@@ -111,6 +112,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--cache <dir>', 'cache root, or one cache folder (default: the per-user app data folder, or $DVID_DESK_HOME)')
     .option('--json', 'machine-readable output')
     .option('--stale-after <age>', 'open-node data not re-checked for this long count as stale (default 1h; e.g. 30m, 2h, 1d)')
+    .option('--check', "also ask each cache's server what changed since the last sync (mutation logs; per-body /lastmod where the server keeps none); reads only")
+    .option('--token <jwt>', 'bearer token for --check on servers that require one (or $DVID_TOKEN)')
     .action(async (opts: StatusOptions) => {
       status = await runStatus(opts);
     });

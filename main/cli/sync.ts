@@ -6,7 +6,8 @@
  * progress bar (plain lines when the output is not a terminal). Running the same command again
  * resumes an unfinished sync of the same plan and re-downloads nothing it stored. Once a sync of the
  * same scopes is done, running it again fetches only what changed (open node; main/sync/delta.ts),
- * or spot-checks a locked node; a child node starts from its synced parent. --full reads everything. Ctrl+C pauses
+ * or spot-checks a locked node; a child node starts from its cached ancestor (main/sync/child.ts), and
+ * a server without mutation logs is followed by per-body /lastmod. --full reads everything. Ctrl+C pauses
  * cleanly (a second one quits at once); what was stored stays.
  * Exit status: 0 done, 1 error or items that failed, 2 usage, 3 refused by --max-bytes, 130 interrupted.
  */

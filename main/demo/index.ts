@@ -30,6 +30,11 @@ export interface DemoServerOptions {
   /** 0 / undefined = any free port; the server binds 127.0.0.1 only. */
   port?: number;
   faults?: readonly FaultRule[];
+  /**
+   * false: answer as a DVID without `[mutations] jsonstore` in its TOML: labelmap and keyvalue
+   * `/mutations` answer 400, `/mutations-range` never answers (default true).
+   */
+  jsonstore?: boolean;
   /** Where generated datasets are cached (default: defaultDemoDataRoot()). */
   dataRoot?: string;
   onProgress?: Progress;
@@ -61,6 +66,8 @@ export interface DemoServer {
   faultCounts(): number[];
   /** DVID's "full write" mode: writes accepted on locked nodes too (to change locked data behind a client's back). */
   setFullWrite(on: boolean): void;
+  /** With or without a `[mutations] jsonstore` from now on (see DemoServerOptions.jsonstore). */
+  setJsonstore(on: boolean): void;
   truth: DemoTruth;
   close(): Promise<void>;
 }
@@ -99,7 +106,7 @@ function truthOf(ds: Dataset): DemoTruth {
 export async function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
   const params = presetParams({ preset: opts.preset, size: opts.size, seed: opts.seed });
   const ds = await ensureDataset(params, { root: opts.dataRoot ?? defaultDemoDataRoot(), onProgress: opts.onProgress });
-  const running = await serveDataset(ds, { port: opts.port, faults: opts.faults });
+  const running = await serveDataset(ds, { port: opts.port, faults: opts.faults, jsonstore: opts.jsonstore });
   const truth = truthOf(ds);
   return {
     url: running.url,
@@ -110,6 +117,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     setFaults: running.setFaults,
     faultCounts: running.faultCounts,
     setFullWrite: running.setFullWrite,
+    setJsonstore: running.setJsonstore,
     truth,
     close: running.close,
   };

@@ -8,10 +8,16 @@
  *   label histogram holds a split supervoxel are fetched again); body-label blocks are fetched again
  *   where their histogram holds a body that lost voxels. `bodies:` scopes also fetch the blocks an
  *   affected body of the scope gained (`/sparsevol-coarse`). No new record: no request at all.
+ *   Without a log (no `[mutations] jsonstore`, or none when the mark was taken), per-body `/lastmod`
+ *   (lastmod.ts) takes its place: nothing when the repo MutationID has not moved since the mark;
+ *   else each cached body is asked, and those changed since the mark (or gone) count as having lost
+ *   voxels; their cached supervoxels that now map to 0 were split.
  * - keyvalue: the node's keyvalue mutation log after the mark: keys written since are fetched,
  *   deleted ones dropped. Without a log (no jsonstore): the listing is diffed with the cache (new
- *   keys fetched, gone ones dropped) and the keys naming bodies touched by labelmap mutations are
- *   fetched again; a value rewritten under an existing key of another body is then not seen.
+ *   keys fetched, gone ones dropped), and the cached keys naming a body (meshes, skeletons, body
+ *   annotations) are fetched again when the body's `/lastmod` is at or past the mutation id stored
+ *   with the value (lastmod.ts); a value rewritten under an existing key of an unchanged body is
+ *   then not seen.
  * - annotation: DVID logs annotation edits to Kafka only, so the change signal is the synced labelsz
  *   ranking (every index the cache holds, scope `all`): bodies whose counts differ from the cached
  *   ranking (less the groups of bodies a merge or cleave joined or parted whose totals did not move:
@@ -24,6 +30,10 @@
  *   it counts may have changed (annotation or labelmap changes), else nothing.
  * - An instance whose mark is missing, of another scope, or whose log is not the one the mark was
  *   taken from is planned in full (planner.ts).
+ *
+ * A child plan (child.ts) passes its ancestor's marks, the logs between them (`inherited`), and the
+ * ancestor as `dataNode`: the plan reads the ancestor's cached rows, which its job copies to the node
+ * before it runs, so it names exactly what will be fetched.
  */
 import type { Cache } from '../cache/index';
 import { unpackElements } from '../formats/element-pack';
@@ -36,9 +46,21 @@ import type { Uuid } from '../dvid/paths';
 import type { ResolvedNode } from '../dvid/repo';
 import { unpackLabelCounts } from '../workers/tasks/label-counts';
 import { compareZyx, coordKey, coverWithBoxes, floorDiv, intersect, type Box, type Coord } from './geometry';
+import { bodyChanged, bodyLabelmapOf, boundOf, readLastmods, repoMoved, type Lastmods } from './lastmod';
 import { positionOf, readLog, recordsAfter, type LogPosition, type SyncMark } from './marks';
 import type { ElementFilter, Plan, PlannedInstance, PlannedItem } from './plan';
-import { BLOCK_BATCH, BYTES_PER_ANNOTATION_BLOCK, BYTES_PER_BLOCK, bodyOfKey, KV_BYTES, kvRole, makePlan, planKeyOf, planOf } from './planner';
+import {
+  BLOCK_BATCH,
+  BYTES_PER_ANNOTATION_BLOCK,
+  BYTES_PER_BLOCK,
+  BYTES_PER_ELEMENT_SV,
+  bodyOfKey,
+  KV_BYTES,
+  kvRole,
+  makePlan,
+  planKeyOf,
+  planOf,
+} from './planner';
 import { scopeKey, scopeText, type InstanceScope, type Scope } from './scope';
 
 export interface DeltaInput {
@@ -48,18 +70,41 @@ export interface DeltaInput {
   cache: Cache;
   /** Every instance of the sync with its scope (planner effectiveScopes). */
   scopes: readonly InstanceScope[];
-  /** The marks to start from, per instance (a child sync passes its parent's, with empty log positions). */
+  /** The marks to start from, per instance (a child sync passes its ancestor's, with empty log positions). */
   marks: ReadonlyMap<string, SyncMark>;
   blockCompression?: 'blocks' | 'lz4';
   signal?: AbortSignal;
+  /**
+   * The node whose cached rows stand for this node's while planning (default: the node itself). A
+   * child plan reads its ancestor's, which its job copies to the node before running.
+   */
+  dataNode?: Uuid;
+  /**
+   * Per log-keeping instance of a child plan: the records between the ancestor's mark and the node's
+   * own log (the ancestor's after its mark, then every node's in between, oldest first); 'no-log' when
+   * a node on the way keeps none; 'mismatch' when the ancestor's log is not the one its mark saw.
+   */
+  inherited?: ReadonlyMap<string, InheritedLog>;
+  /** The instances a child plan's job copies from `dataNode` (fork.ts). */
+  copied?: ReadonlySet<string>;
 }
 
-/** What a labelmap's new log records say changed. */
+export type InheritedLog = MutationRecord[] | 'no-log' | 'mismatch';
+
+/** What a labelmap's new log records (or, without a log, its bodies' /lastmod) say changed. */
 interface LabelmapChanges {
-  /** The log cannot be followed (no log, another log, an action we cannot apply): re-sync in full. */
+  /** The changes cannot be known (another log, an action we cannot apply, no signal): re-sync in full. */
   full: string | null;
+  /** Where the changes come from: the mutation log, or per-body /lastmod. */
+  via: 'log' | 'lastmod';
+  /** How many changes: new log records, or bodies /lastmod says changed. */
+  count: number;
+  /** What the plan's notes say about them. */
+  note: string;
   records: MutationRecord[];
   position: LogPosition | null;
+  /** Bodies the records joined or parted (mutationGroups); none known from /lastmod. */
+  groups: Array<Set<bigint>>;
   /** Every body a record names. */
   bodies: Set<bigint>;
   /** Bodies that lost voxels (merged away, cleaved, split, renumbered). */
@@ -75,7 +120,7 @@ const bigs = (x: unknown): bigint[] => (Array.isArray(x) ? x.map(big).filter((v)
 
 const add = (set: Set<bigint>, ...xs: Array<bigint | null>) => xs.forEach((x) => x !== null && x !== 0n && set.add(x));
 
-export function analyseLabelmapRecords(records: readonly MutationRecord[]): Omit<LabelmapChanges, 'records' | 'position'> {
+export function analyseLabelmapRecords(records: readonly MutationRecord[]): Pick<LabelmapChanges, 'full' | 'bodies' | 'shrunk' | 'splitSvs' | 'newSvs'> {
   const out = { full: null as string | null, bodies: new Set<bigint>(), shrunk: new Set<bigint>(), splitSvs: new Set<bigint>(), newSvs: new Set<bigint>() };
   for (const r of records) {
     const f = r.fields;
@@ -122,13 +167,45 @@ export function analyseLabelmapRecords(records: readonly MutationRecord[]): Omit
 
 class DeltaPlanner {
   readonly #lm = new Map<string, Promise<LabelmapChanges>>();
+  readonly #lastmods = new Map<string, Lastmods>();
   readonly logs: Record<string, LogPosition | null> = {};
+  /** The local id of the node whose cached rows the plan reads (DeltaInput.dataNode). */
   readonly nodeId: number;
   /** Bodies whose annotations changed (labelsz diff), per annotation instance. */
   readonly annotationChanges = new Map<string, number>();
 
   constructor(readonly input: DeltaInput) {
-    this.nodeId = input.cache.repo.node(input.resolved.uuid)!.id;
+    this.nodeId = input.cache.repo.node(input.dataNode ?? input.resolved.uuid)!.id;
+  }
+
+  /** Whether the cached rows were read at an ancestor (a child plan). */
+  get forked(): boolean {
+    return this.input.dataNode !== undefined && this.input.dataNode !== this.input.resolved.uuid;
+  }
+
+  /**
+   * Whether data read with mark `mark` may be behind for lack of a log: at the same node, only when the
+   * repo MutationID moved since; read at an ancestor, always (lastmod.ts).
+   */
+  mayHaveChanged(mark: SyncMark): boolean {
+    return this.forked || repoMoved(mark.repoMutationId, this.input.resolved.repo.mutationId);
+  }
+
+  /**
+   * /lastmod of `bodies` in `labelmap` at this node (and at the ancestor, for a child plan), each body
+   * asked once per node and plan; returns whether a body changed since an item read with `bound`.
+   */
+  async bodyChanges(labelmap: string, bodies: Iterable<bigint>): Promise<(body: bigint, bound: bigint) => boolean> {
+    const list = [...bodies];
+    const at = async (node: Uuid): Promise<Lastmods> => {
+      const k = `${node}/${labelmap}`;
+      let memo = this.#lastmods.get(k);
+      if (!memo) this.#lastmods.set(k, (memo = new Map()));
+      return readLastmods(this.client, node, labelmap, list, { signal: this.input.signal, into: memo });
+    };
+    const now = await at(this.uuid);
+    const then = this.forked ? await at(this.input.dataNode!) : null;
+    return (body, bound) => bodyChanged(now.get(body), bound, then ? { lastmod: then.get(body) } : undefined);
   }
 
   get client(): DvidClient {
@@ -154,28 +231,87 @@ class DeltaPlanner {
   labelmapChanges(name: string): Promise<LabelmapChanges> {
     let p = this.#lm.get(name);
     if (!p) {
-      p = (async () => {
+      p = (async (): Promise<LabelmapChanges> => {
         const mark = this.input.marks.get(name);
-        const empty = { bodies: new Set<bigint>(), shrunk: new Set<bigint>(), splitSvs: new Set<bigint>(), newSvs: new Set<bigint>() };
         const records = await readLog(this.client, this.uuid, name, 'labelmap', this.input.signal);
         const position = positionOf('labelmap', records);
-        if (records === null) return { full: 'the server keeps no mutation log (no [mutations] jsonstore)', records: [], position, ...empty };
-        if (!mark?.log) return { full: 'the last sync saw no mutation log', records, position, ...empty };
-        const after = recordsAfter('labelmap', records, mark.log);
-        if (after === null) return { full: 'the mutation log is not the one the last sync saw', records, position, ...empty };
-        return { ...analyseLabelmapRecords(after), records: after, position };
+        const full = (why: string): LabelmapChanges => ({ ...noChanges(position), full: why });
+        const before = this.input.inherited?.get(name);
+        if (before === 'mismatch') return full("the ancestor's mutation log is not the one its last sync saw");
+        let why: string;
+        if (records === null) why = 'the server keeps no mutation log (no [mutations] jsonstore)';
+        else if (before === 'no-log') why = 'no mutation log covers the changes since the ancestor was synced';
+        else if (!mark?.log) why = 'the last sync saw no mutation log';
+        else {
+          const own = recordsAfter('labelmap', records, mark.log);
+          if (own === null) return full('the mutation log is not the one the last sync saw');
+          const after = [...(before ?? []), ...own];
+          const a = analyseLabelmapRecords(after);
+          return { ...a, via: 'log', count: after.length, note: `${after.length} mutation(s) since the last sync`, records: after, position, groups: a.full ? [] : mutationGroups(after) };
+        }
+        if (!mark) return full(why);
+        return this.#lastmodChanges(name, mark, position, why);
       })();
       this.#lm.set(name, p);
     }
     return p;
   }
 
-  /** Bodies named by new records of every labelmap of the sync. */
-  async labelmapBodies(): Promise<Set<bigint>> {
+  /**
+   * A labelmap's changes from /lastmod of every body it caches (lastmod.ts): nothing when the repo
+   * MutationID has not moved since the mark. Changed bodies are taken as having lost voxels (their
+   * supervoxels are mapped again, their body-label blocks fetched again); the cached supervoxels of
+   * changed bodies that now map to 0 were split (one /mapping request per 10,000).
+   */
+  async #lastmodChanges(name: string, mark: SyncMark, position: LogPosition | null, why: string): Promise<LabelmapChanges> {
+    const none = noChanges(position);
+    if (!this.mayHaveChanged(mark)) {
+      return { ...none, via: 'lastmod', note: `${why}; the repo MutationID has not moved since the last sync: no body changed` };
+    }
+    const cache = this.input.cache;
+    const id = cache.repo.instance(name)?.id;
+    const scope = this.input.scopes.find((s) => s.name === name)?.scope;
+    if (id === undefined || !scope) return { ...none, full: why };
+    const supervoxels = !scope.bodyLabels;
+    const bodies = new Set<bigint>();
+    if (supervoxels) for (const b of cache.svMap.bodies(id, this.nodeId)) bodies.add(b);
+    else {
+      for (const scale of scope.scales ?? [0]) {
+        for (const { labels } of cache.blocks.labelTables({ instanceId: id, nodeId: this.nodeId, scale, supervoxels: false })) {
+          for (const l of unpackLabelCounts(labels).labels) if (l !== 0n) bodies.add(l);
+        }
+      }
+    }
+    const changedSinceRead = await this.bodyChanges(name, bodies);
+    const bound = boundOf([mark.repoMutationId]);
+    const changed = new Set([...bodies].filter((b) => changedSinceRead(b, bound)));
+    const splitSvs = new Set<bigint>();
+    if (supervoxels && changed.size) {
+      const svs = [...changed].flatMap((b) => cache.svMap.supervoxelsOf(id, this.nodeId, b));
+      const lm = this.client.labelmap(this.uuid, name);
+      for (const batch of chunk(svs, 10_000)) {
+        const now = await lm.mapping(batch, { signal: this.input.signal });
+        batch.forEach((sv, i) => now[i] === 0n && splitSvs.add(sv));
+      }
+    }
+    return {
+      ...none,
+      via: 'lastmod',
+      count: changed.size,
+      note: `${why}: /lastmod of ${bodies.size} cached bod(ies)${this.forked ? ' here and at the ancestor' : ` since mutation ${mark.repoMutationId}`}: ${changed.size} changed${splitSvs.size ? `, ${splitSvs.size} supervoxel(s) split` : ''}`,
+      bodies: changed,
+      shrunk: changed,
+      splitSvs,
+    };
+  }
+
+  /** Bodies that changed in every labelmap of the sync (only those its mutation log names, with `logOnly`). */
+  async labelmapBodies(logOnly = false): Promise<Set<bigint>> {
     const out = new Set<bigint>();
     for (const s of this.input.scopes) {
       if (this.input.resolved.repo.instances.get(s.name)?.type !== 'labelmap') continue;
       const ch = await this.labelmapChanges(s.name);
+      if (logOnly && ch.via !== 'log') continue;
       for (const b of ch.bodies) out.add(b);
     }
     return out;
@@ -201,6 +337,11 @@ class DeltaPlanner {
   }
 }
 
+function noChanges(position: LogPosition | null): LabelmapChanges {
+  const empty = { bodies: new Set<bigint>(), shrunk: new Set<bigint>(), splitSvs: new Set<bigint>(), newSvs: new Set<bigint>() };
+  return { full: null, via: 'log', count: 0, note: 'no mutation since the last sync', records: [], position, groups: [], ...empty };
+}
+
 function planned(name: string, type: string, scope: Scope, items: PlannedItem[], notes: string[]): PlannedInstance {
   return { name, type, scope: scopeText(scope), items, units: items.reduce((s, i) => s + i.units, 0), bytes: items.reduce((s, i) => s + i.bytes, 0), notes };
 }
@@ -216,14 +357,14 @@ async function deltaLabelmap(d: DeltaPlanner, s: InstanceScope): Promise<Planned
   const ch = await d.labelmapChanges(name);
   d.logs[name] = ch.position;
   if (ch.full) return d.full(s, ch.full);
-  if (ch.records.length === 0) return planned(name, 'labelmap', scope, [], ['no mutation since the last sync']);
+  if (ch.count === 0) return planned(name, 'labelmap', scope, [], [ch.note]);
   const id = d.instanceId(name);
   const cache = d.input.cache;
   const supervoxels = !scope.bodyLabels;
   const scales = scope.scales ?? [0];
   const lz4 = d.input.blockCompression === 'lz4' ? { compression: 'lz4' as const } : {};
   const items: PlannedItem[] = [];
-  const notes = [`${ch.records.length} mutation(s) since the last sync`];
+  const notes = [ch.note];
   // Supervoxel blocks change only where a supervoxel was split; body blocks wherever a body lost voxels.
   const labels = new Set<bigint>(ch.splitSvs);
   if (!supervoxels) for (const b of ch.shrunk) labels.add(b);
@@ -369,7 +510,7 @@ async function deltaAnnotation(d: DeltaPlanner, s: InstanceScope): Promise<Plann
   if (lszWithAll.length === 0) return d.full(s, 'DVID logs annotation edits to Kafka only, and no synced labelsz ranking (scope all) is cached to show which bodies changed');
   const changed = new Set<bigint>();
   const lmChanges = links.labelmap ? await d.labelmapChanges(links.labelmap) : null;
-  const groups = lmChanges && !lmChanges.full ? mutationGroups(lmChanges.records) : [];
+  const groups = lmChanges && !lmChanges.full ? lmChanges.groups : [];
   for (const l of lszWithAll) {
     const counts = await rankings(d, l);
     if (counts === null) return d.full(s, `the cache holds no ranking of ${l}`);
@@ -445,7 +586,15 @@ async function deltaAnnotation(d: DeltaPlanner, s: InstanceScope): Promise<Plann
     notes.push('no body changed its counts since the last sync');
   }
   d.annotationChanges.set(name, changed.size);
-  if (links.labelmap && items.length) items.push({ spec: { kind: 'element-svs', labelmap: links.labelmap, missingOnly: true }, units: 0, bytes: 0 });
+  // A child's copy keeps the supervoxel under an element only when its labelmap is copied too (fork.ts).
+  const svsDropped = d.input.copied?.has(name) === true && links.labelmap !== null && !d.input.copied.has(links.labelmap);
+  if (links.labelmap && (items.length || svsDropped)) {
+    const elements = svsDropped
+      ? (cache.db.db.prepare('SELECT coalesce(sum(count), 0) FROM element_blocks WHERE instance_id = ? AND node_id = ?').pluck().safeIntegers(false).get(id, d.nodeId) as number)
+      : 0;
+    if (svsDropped) notes.push(`the supervoxel under each of ${elements} element(s) read again at this node (${links.labelmap} is not synced with it)`);
+    items.push({ spec: { kind: 'element-svs', labelmap: links.labelmap, missingOnly: true }, units: 0, bytes: elements * BYTES_PER_ELEMENT_SV });
+  }
   return planned(name, 'annotation', scope, items, notes);
 }
 
@@ -477,9 +626,12 @@ async function deltaKeyvalue(d: DeltaPlanner, s: InstanceScope, type: string): P
   const fetch = new Set<string>();
   const drop = new Set<string>();
   const notes: string[] = [];
-  if (records !== null && mark?.log) {
-    const after = recordsAfter('keyvalue', records, mark.log);
-    if (after === null) return d.full(s, 'the keyvalue mutation log is not the one the last sync saw');
+  const before = d.input.inherited?.get(name);
+  if (before === 'mismatch') return d.full(s, "the ancestor's keyvalue mutation log is not the one its last sync saw");
+  if (records !== null && mark?.log && before !== 'no-log') {
+    const own = recordsAfter('keyvalue', records, mark.log);
+    if (own === null) return d.full(s, 'the keyvalue mutation log is not the one the last sync saw');
+    const after = [...(before ?? []), ...own];
     for (const r of after) {
       const k = r.fields.Key;
       if (typeof k !== 'string' || !inScope(k)) continue;
@@ -500,19 +652,69 @@ async function deltaKeyvalue(d: DeltaPlanner, s: InstanceScope, type: string): P
     const now = new Set(listed);
     for (const k of listed) if (!have.has(k)) fetch.add(k);
     for (const k of have) if (!now.has(k)) drop.add(k);
-    const bodies = await d.labelmapBodies();
+    const logBodies = await d.labelmapBodies(true);
     for (const k of listed) {
       const b = bodyOfKey(role, k);
-      if (b !== null && bodies.has(b)) fetch.add(k);
+      if (b !== null && logBodies.has(b)) fetch.add(k);
     }
-    notes.push('no keyvalue mutation log: listing diffed with the cache (values rewritten under existing keys of untouched bodies are not seen)');
+    notes.push('no keyvalue mutation log: listing diffed with the cache (values rewritten under existing keys of unchanged bodies are not seen)');
+    // Values naming a body: fetched again when the body changed after the value was read (/lastmod).
+    const syncLabelmaps = d.input.scopes.map((x) => x.name).filter((n) => d.input.resolved.repo.instances.get(n)?.type === 'labelmap');
+    const labelmap = role === 'body-annotations' || role === 'meshes' || role === 'skeletons' ? bodyLabelmapOf(d.input.resolved.repo, name, syncLabelmaps) : null;
+    // A labelmap of the sync whose log is followed already named its changed bodies (above).
+    const ch = labelmap !== null && syncLabelmaps.includes(labelmap) ? await d.labelmapChanges(labelmap) : null;
+    const logged = ch !== null && ch.full === null && ch.via === 'log';
+    if (labelmap && mark && !logged) {
+      if (!d.mayHaveChanged(mark)) {
+        notes.push('the repo MutationID has not moved since the last sync: no body changed');
+      } else {
+        const entries = cache.kv.bodyEntries(id, d.nodeId).filter((e) => now.has(e.key));
+        const changedSinceRead = await d.bodyChanges(labelmap, entries.map((e) => e.body));
+        let changed = 0;
+        for (const e of entries) {
+          if (!changedSinceRead(e.body, boundOf([mark.repoMutationId, e.fetchMutationId], e.mutationId))) continue;
+          fetch.add(e.key);
+          changed++;
+        }
+        notes.push(`/lastmod (${labelmap}) of ${new Set(entries.map((e) => e.body)).size} cached bod(ies): ${changed} value(s) changed since they were read`);
+      }
+    }
   }
   const items: PlannedItem[] = [];
   const keys = [...fetch].toSorted();
-  for (const c of chunk(keys, 100)) items.push({ spec: { kind: 'kv', role, keys: c }, units: c.length, bytes: c.length * KV_BYTES[role] });
+  // A key fetched again costs about what its cached value weighs; a new key, the role's estimate.
+  const sizes = new Map<string, number>();
+  if (keys.length) {
+    const stmt = cache.db.db.prepare('SELECT size FROM kv_entries WHERE instance_id = ? AND node_id = ? AND key = ?').pluck().safeIntegers(false);
+    for (const k of keys) sizes.set(k, (stmt.get(id, d.nodeId, k) as number | undefined) ?? KV_BYTES[role]);
+  }
+  for (const c of chunk(keys, 100)) items.push({ spec: { kind: 'kv', role, keys: c }, units: c.length, bytes: c.reduce((n, k) => n + sizes.get(k)!, 0) });
   if (drop.size) items.push({ spec: { kind: 'kv-prune', drop: [...drop].toSorted() }, units: drop.size, bytes: 0 });
   notes.push(`${keys.length} key(s) to fetch, ${drop.size} to drop`);
   return planned(name, type, scope, items, notes);
+}
+
+/**
+ * A labelsz ranking read again whole: its size is about the cached ranking's (the planner's guess
+ * for an unknown ranking is far larger), at 40 bytes a label as for `top:N`.
+ */
+function estimateFromCache(d: DeltaPlanner, inst: PlannedInstance): PlannedInstance {
+  const id = d.input.cache.repo.instance(inst.name)?.id;
+  if (id === undefined) return inst;
+  const count = d.input.cache.db.db.prepare('SELECT count(*) FROM labelsz_counts WHERE instance_id = ? AND node_id = ? AND idx = ?').pluck().safeIntegers(false);
+  let known = false;
+  for (const it of inst.items) {
+    const spec = it.spec;
+    if (spec.kind !== 'labelsz' || spec.top !== undefined || spec.bodies !== undefined) continue;
+    const n = count.get(id, d.nodeId, spec.index) as number;
+    if (n === 0) continue;
+    it.units = n;
+    it.bytes = n * 40;
+    known = true;
+  }
+  if (!known) return inst;
+  inst.notes.push('size estimated from the cached ranking');
+  return { ...inst, units: inst.items.reduce((s, i) => s + i.units, 0), bytes: inst.items.reduce((s, i) => s + i.bytes, 0) };
 }
 
 /** The incremental plan of a sync whose instances all have marks (see the module comment). */
@@ -556,11 +758,11 @@ export async function makeDeltaPlan(input: DeltaInput): Promise<Plan> {
     }
   }
   let anyLabelmap = false;
-  for (const s of input.scopes) if (resolved.repo.instances.get(s.name)?.type === 'labelmap' && d.logs[s.name] !== undefined) anyLabelmap ||= ((await d.labelmapChanges(s.name)).records.length ?? 0) > 0;
+  for (const s of input.scopes) if (resolved.repo.instances.get(s.name)?.type === 'labelmap' && d.logs[s.name] !== undefined) anyLabelmap ||= (await d.labelmapChanges(s.name)).count > 0;
   for (const s of later) {
     const syncedTo = resolved.repo.instances.get(s.name)!.base.syncs;
     const touched = anyLabelmap || syncedTo.some((a) => (d.annotationChanges.get(a) ?? 1) > 0);
-    if (touched) instances.push(await d.full(s, 'the counts it ranks may have changed'));
+    if (touched) instances.push(estimateFromCache(d, await d.full(s, 'the counts it ranks may have changed')));
     else instances.push(planned(s.name, 'labelsz', s.scope, [], ['nothing it counts changed']));
   }
   const order = new Map(input.scopes.map((s, i) => [s.name, i]));

@@ -1,12 +1,14 @@
 /**
- * Syncing a child node from its parent's cached data: DVID reads a key at a node as written at the
- * nearest ancestor (DVID-API §3), so a child differs from its parent by what its own logs say. The
- * parent's rows of the chosen instances are copied to the child (block contents are shared by hash:
- * a copied block adds a `blocks` row, not bytes), then an incremental sync from empty log positions
- * applies the child's own mutations (delta.ts). One transaction: a crash leaves no half-copied node.
+ * Copying a node's cached rows to another node: how a child node starts from an ancestor's data
+ * (child.ts). DVID reads a key at a node as written at the nearest ancestor (DVID-API §3), so a child
+ * differs from its ancestor by what the logs since say; the ancestor's rows of the chosen instances
+ * are copied (block contents are shared by hash: a copied block adds a `blocks` row, not bytes; large
+ * values stay one blob file), then the job fetches only what changed. It runs inside the transaction
+ * that creates the job (child.ts startJob): a crash leaves no half-copied node.
  *
- * The copied rows point at one new `fetches` row ("copy of node <parent>"), so their age is the
- * copy's, and their checksums are recomputed for the new node id.
+ * The copied rows point at one new `fetches` row per instance ("copy of node <ancestor>", no job: the
+ * job's "stored by this job" checks must not take them for fresh), so their age is the copy's, and
+ * their checksums are recomputed for the new node id.
  */
 import type { Cache } from '../cache/index';
 import { storedRowChecksum } from '../cache/row-writer';

@@ -80,15 +80,20 @@ export interface PlannedInstance {
 /**
  * full: everything in scope (on a locked node, what earlier jobs stored counts as done). reread: the
  * same, asked for (--full), so nothing stored before counts. incremental: only what changed since the
- * node's last sync (marks.ts). child: the parent's stored data copied to this node first (fork.ts),
- * then what the node's logs say differs.
+ * node's last sync (marks.ts). child: an ancestor's stored data copied to this node first (child.ts,
+ * fork.ts), then what the logs since say differs.
  */
 export type PlanMode = 'full' | 'reread' | 'incremental' | 'child';
 
 export interface Plan {
   mode?: PlanMode;
-  /** child mode: the parent node whose data were reused. */
+  /** child mode: the ancestor node (usually the parent) whose cached data were reused. */
   base?: string;
+  /**
+   * child mode: what the job copies when it is created (child.ts startJob): the ancestor's rows of
+   * these instances, as of the ancestor's sync jobs the plan read (a later sync of the ancestor voids the plan).
+   */
+  fork?: { from: string; instances: string[]; jobs: Record<string, number> };
   /** The log positions read when planning, per instance: written as sync marks when the job is done. */
   logs?: Record<string, LogPosition | null>;
   /** Canonical scope per instance (the marks' scope). */

@@ -13,14 +13,13 @@ import { DvidClient } from '../dvid/client';
 import type { ResolvedNode } from '../dvid/repo';
 import { cacheDirFor } from '../paths';
 import { syncPoolSize, WorkerPool } from '../workers/pool';
+import { ForkChangedError, startJob } from './child';
 import { SyncEnv } from './env';
-import { createJob, saveDiscovery, saveInstanceInfos } from './job';
+import { saveDiscovery, saveInstanceInfos } from './job';
 import type { Plan } from './plan';
-import { makeDeltaPlan } from './delta';
-import { positionOf, readLog, readMark, type LogPosition, type SyncMark } from './marks';
-import { effectiveScopes, makePlan, planKeyOf } from './planner';
-import { spotCheck } from './spot-check';
+import { effectiveScopes, planKeyOf, planOf } from './planner';
 import { recordMarks } from './session';
+import { chooseStrategy } from './strategy';
 import { DEFAULT_MAX_BYTES, refusal } from './refusal';
 import { SyncRunner, type SyncOutcome } from './runner';
 import { parseScope, scopeKey, ScopeError, type InstanceScope } from './scope';
@@ -130,10 +129,11 @@ export class SyncService {
   }
 
   /**
-   * As the CLI's session plans (session.ts): after a completed sync of the same scopes, an open node
-   * gets an incremental plan (delta.ts) and a locked node a spot check with nothing to download;
-   * otherwise a full plan, with the mutation-log positions its sync marks will record. (A child
-   * node's reuse of its parent's data is CLI-only for now: the app plans it in full.)
+   * The plan the CLI's session would make (strategy.ts): after a completed sync of the same scopes, an
+   * open node gets an incremental plan and a locked node a spot check with nothing to download; a node
+   * whose ancestor is cached gets a child plan from the ancestor's data (copied when the job starts,
+   * child.ts); otherwise a full plan, with the mutation-log positions its sync marks will record.
+   * Planning only reads the cache.
    */
   async #makePlan(resolved: ResolvedNode, scopes: InstanceScope[] | null, maxBytes: number): Promise<Plan> {
     const server = this.#server();
@@ -142,49 +142,30 @@ export class SyncService {
     const shared = this.#caches.get(dir)?.cache;
     const cache = shared ?? (existsSync(join(dir, DB_FILE)) ? Cache.open(dir, { readonly: true }) : null);
     try {
+      const choice = await chooseStrategy({ client, resolved, serverUrl: server.url, cache, scopes, maxBytes });
+      if (choice.kind === 'plan') return choice.plan;
+      // A locked node synced before: a plan with nothing to download, the spot check's findings in its notes.
       const all = effectiveScopes(resolved, scopes);
-      const marks = new Map<string, SyncMark>();
-      if (cache && cache.repo.node(resolved.uuid)) {
-        for (const s of all) {
-          const m = readMark(cache, resolved.uuid, s.name);
-          if (m && m.scope === scopeKey(s.scope)) marks.set(s.name, m);
-        }
-      }
-      if (cache && marks.size > 0) {
-        if (resolved.node.locked && marks.size === all.length) {
-          const check = await spotCheck(cache, client, resolved, marks);
-          const base = await makeDeltaPlan({ client, resolved, serverUrl: server.url, cache, scopes: [], marks });
-          base.instances = all.map((s) => ({
-            name: s.name,
-            type: resolved.repo.instances.get(s.name)!.type,
-            scope: scopeKey(s.scope),
-            items: [],
-            units: 0,
-            bytes: 0,
-            notes: [
-              'locked node synced before: nothing to download',
-              ...check.findings.filter((f) => f.instance === s.name).map((f) => `spot check: ${f.what} (sync again with the full option to re-read)`),
-            ],
-          }));
-          base.key = planKeyOf(resolved, scopes);
-          base.scopes = Object.fromEntries(all.map((s) => [s.name, scopeKey(s.scope)]));
-          base.logs = Object.fromEntries([...marks].filter(([, m]) => m.log !== undefined).map(([n, m]) => [n, m.log!]));
-          return base;
-        }
-        return await makeDeltaPlan({ client, resolved, serverUrl: server.url, cache, scopes: all, marks });
-      }
-      const logs: Record<string, LogPosition | null> = {};
-      for (const s of all) {
-        const inst = resolved.repo.instances.get(s.name)!;
-        const type = inst.type === 'other' ? inst.base.typeName : inst.type;
-        const kind = type === 'labelmap' ? 'labelmap' : type === 'keyvalue' || type === 'neuronjson' ? 'keyvalue' : null;
-        if (kind) logs[s.name] = positionOf(kind, await readLog(client, resolved.uuid, s.name, kind));
-      }
-      const plan = await makePlan({ client, resolved, serverUrl: server.url, scopes, maxBytes });
-      plan.mode = 'full';
-      plan.logs = logs;
-      plan.scopes = Object.fromEntries(all.map((s) => [s.name, scopeKey(s.scope)]));
-      return plan;
+      const { marks, result } = choice;
+      const instances = all.map((s) => ({
+        name: s.name,
+        type: resolved.repo.instances.get(s.name)!.type,
+        scope: scopeKey(s.scope),
+        items: [],
+        units: 0,
+        bytes: 0,
+        notes: [
+          'locked node synced before: nothing to download',
+          ...result.findings.filter((f) => f.instance === s.name).map((f) => `spot check: ${f.what} (sync again with the full option to re-read)`),
+        ],
+      }));
+      return {
+        ...planOf(resolved, server.url, instances),
+        mode: 'incremental',
+        key: planKeyOf(resolved, scopes),
+        scopes: Object.fromEntries(all.map((s) => [s.name, scopeKey(s.scope)])),
+        logs: Object.fromEntries([...marks].filter(([, m]) => m.log !== undefined).map(([n, m]) => [n, m.log!])),
+      };
     } finally {
       if (cache && !shared) cache.close();
     }
@@ -242,7 +223,13 @@ export class SyncService {
       let job = cache.jobs.resumable(planKeyOf(resolved, scopes));
       if (!job) {
         await saveInstanceInfos(cache, this.#dvid(), resolved, plan.instances.map((i) => i.name));
-        job = createJob(cache, plan, nodeId);
+        try {
+          // A child plan's job gets its ancestor's data copied in the same transaction (child.ts).
+          job = startJob(cache, plan, nodeId);
+        } catch (err) {
+          if (err instanceof ForkChangedError) throw new SyncServiceError(err.message, 'bad-argument');
+          throw err;
+        }
       }
       this.#pool ??= new WorkerPool({ size: this.#opts.poolSize ?? syncPoolSize() });
       const summary = JSON.parse(job.plan) as Pick<Plan, 'mode' | 'logs' | 'scopes' | 'mutationId'>;
@@ -252,7 +239,11 @@ export class SyncService {
       const runner = new SyncRunner(cache, job, syncersFor(env), {
         mutationId: resolved.repo.mutationId,
         reuseDoneItems: final,
-        onProgress: (p) => this.#opts.onProgress({ ...p, jobId: handle }),
+        // A settled state is announced by #run once the sync marks are recorded: a plan made on
+        // hearing 'done' must see them.
+        onProgress: (p) => {
+          if (p.state !== 'done' && p.state !== 'failed' && p.state !== 'cancelled' && p.state !== 'paused') this.#opts.onProgress({ ...p, jobId: handle });
+        },
       });
       const active: Active = { handle, dir, cache, runner, node: resolved.uuid, running: null, outcome: null };
       this.#jobs.set(handle, active);

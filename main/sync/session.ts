@@ -1,7 +1,8 @@
 /**
  * One sync from start to end, as the CLI (and tests) run it: resolve the node, open its cache, store
- * the discovery facts, find the unfinished job of the same plan or plan a new one (refused over
- * maxBytes), then run it. The app's SyncService does the same steps with plans kept between calls.
+ * the discovery facts, find the unfinished job of the same plan or choose and plan a new one
+ * (strategy.ts; refused over maxBytes), then run it. The app's SyncService does the same steps with
+ * plans kept between calls, through the same strategy.ts and child.ts startJob.
  */
 import { Cache } from '../cache/index';
 import type { JobRow } from '../cache/job-store';
@@ -10,15 +11,14 @@ import type { ResolvedNode } from '../dvid/repo';
 import { cacheDirFor } from '../paths';
 import { syncPoolSize, WorkerPool } from '../workers/pool';
 import type { SyncProgress } from '../../preload/api';
+import { startJob } from './child';
 import { SyncEnv } from './env';
-import { createJob, saveDiscovery, saveInstanceInfos } from './job';
+import { saveDiscovery, saveInstanceInfos } from './job';
 import type { Plan } from './plan';
-import { makeDeltaPlan } from './delta';
-import { copyNodeData } from './fork';
-import { positionOf, readLog, readMark, writeMark, type LogPosition, type SyncMark } from './marks';
-import { effectiveScopes, makePlan, planKeyOf } from './planner';
-import { spotCheck, type SpotCheckResult } from './spot-check';
-import { scopeKey } from './scope';
+import { writeMark, type SyncMark } from './marks';
+import { effectiveScopes, planKeyOf } from './planner';
+import type { SpotCheckResult } from './spot-check';
+import { chooseStrategy, isUpToDate, redateMarks } from './strategy';
 import { DEFAULT_MAX_BYTES, refusal } from './refusal';
 import { SyncRunner, type RunnerOptions, type SyncOutcome } from './runner';
 import type { InstanceScope } from './scope';
@@ -40,7 +40,7 @@ export interface SessionOptions {
   runner?: Pick<RunnerOptions, 'retryDelayMs' | 'maxAttempts'>;
   /**
    * Re-read everything in scope instead of only what changed (open node), or instead of a spot check
-   * (locked node); also turns off reusing a parent node's data.
+   * (locked node); also turns off reusing an ancestor node's data.
    */
   full?: boolean;
   /** Test hook: the DVID client's options (timeouts, retries). */
@@ -55,11 +55,6 @@ export type Prepared =
   | { kind: 'checked'; result: SpotCheckResult }
   /** An open node whose logs and signals show no change since its last sync: no job; marks re-dated. */
   | { kind: 'up-to-date'; plan: Plan };
-
-/** Log-keeping instance types and the log they keep. */
-function logKind(type: string): 'labelmap' | 'keyvalue' | null {
-  return type === 'labelmap' ? 'labelmap' : type === 'keyvalue' || type === 'neuronjson' ? 'keyvalue' : null;
-}
 
 export class SyncSession {
   readonly client: DvidClient;
@@ -102,81 +97,28 @@ export class SyncSession {
       return { kind: 'resume', job: existing, itemsDone: items.filter((i) => i.state === 'done').length, items: items.length };
     }
     const cache = this.#cache;
-    const scopes = effectiveScopes(resolved, o.scopes);
-    const typeOf = (name: string) => {
-      const i = resolved.repo.instances.get(name)!;
-      return i.type === 'other' ? i.base.typeName : i.type;
-    };
-    const marks = new Map<string, SyncMark>();
-    for (const s of scopes) {
-      const m = readMark(cache, resolved.uuid, s.name);
-      if (m && m.scope === scopeKey(s.scope)) marks.set(s.name, m);
-    }
-    const allMarked = scopes.length > 0 && marks.size === scopes.length;
     const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
-    let plan: Plan;
-    if (!o.full && allMarked && resolved.node.locked) {
-      const result = await spotCheck(cache, this.client, resolved, marks);
-      if (result.findings.length === 0) {
+    const choice = await chooseStrategy({ client: this.client, resolved, serverUrl: o.serverUrl, cache, scopes: o.scopes, maxBytes, full: o.full, blockCompression: o.blockCompression });
+    if (choice.kind === 'checked') {
+      if (choice.result.findings.length === 0) {
         const now = Date.now();
         cache.write(() => {
-          for (const [name, m] of marks) writeMark(cache, resolved.uuid, name, { ...m, checkedAt: now });
+          for (const [name, m] of choice.marks) writeMark(cache, resolved.uuid, name, { ...m, checkedAt: now });
         }, 'recording the spot check');
       }
-      return { kind: 'checked', result };
+      return { kind: 'checked', result: choice.result };
     }
-    const parent = resolved.node.parents[0];
-    const parentMarks = new Map<string, SyncMark>();
-    if (!o.full && marks.size === 0 && !dryRun && parent) {
-      for (const s of scopes) {
-        const m = readMark(cache, parent, s.name);
-        if (m && m.scope === scopeKey(s.scope)) parentMarks.set(s.name, m);
-      }
-    }
-    if (!o.full && marks.size > 0) {
-      // Instances without a mark (new in the scopes, or synced with another scope) are planned in full inside it.
-      plan = await makeDeltaPlan({ client: this.client, resolved, serverUrl: o.serverUrl, cache, scopes, marks, blockCompression: o.blockCompression });
-    } else if (parentMarks.size > 0 && parent) {
-      // A child node: start from the parent's data, then apply what the child's own logs say.
-      const from = cache.repo.node(parent)!.id;
-      const ids = [...parentMarks.keys()].map((n) => cache.repo.instance(n)!.id);
-      copyNodeData(cache, ids, from, nodeId, parent, null);
-      const base = new Map<string, SyncMark>();
-      for (const [name, m] of parentMarks) {
-        // The child's logs hold only its own records: start from their beginning.
-        const log: LogPosition | null | undefined = m.log === undefined ? undefined : m.log === null ? null : { count: 0, last: null };
-        base.set(name, { ...m, log });
-      }
-      plan = await makeDeltaPlan({ client: this.client, resolved, serverUrl: o.serverUrl, cache, scopes, marks: base, blockCompression: o.blockCompression });
-      plan.mode = 'child';
-      plan.base = parent;
-    } else {
-      // Log positions first: what changes while the data are read is seen again by the next sync.
-      const logs: Record<string, LogPosition | null> = {};
-      for (const s of scopes) {
-        const kind = logKind(typeOf(s.name));
-        if (kind) logs[s.name] = positionOf(kind, await readLog(this.client, resolved.uuid, s.name, kind));
-      }
-      plan = await makePlan({ client: this.client, resolved, serverUrl: o.serverUrl, scopes: o.scopes, maxBytes, blockCompression: o.blockCompression });
-      plan.mode = o.full ? 'reread' : 'full';
-      plan.logs = logs;
-      plan.scopes = Object.fromEntries(scopes.map((s) => [s.name, scopeKey(s.scope)]));
-    }
+    const { plan, marks } = choice;
     const message = refusal(plan, maxBytes);
     if (message) return { kind: 'refused', plan, message };
     if (dryRun) return { kind: 'new', plan, job: null };
-    if (plan.mode === 'incremental' && plan.instances.every((i) => i.items.length === 0) && marks.size === scopes.length) {
-      const now = Date.now();
-      cache.write(() => {
-        for (const [name, m] of marks) {
-          const log = plan.logs && name in plan.logs ? plan.logs[name] : m.log;
-          writeMark(cache, resolved.uuid, name, { ...m, syncedAt: now, checkedAt: now, repoMutationId: plan.mutationId, ...(log === undefined ? {} : { log }) });
-        }
-      }, 'recording the check');
+    if (isUpToDate(plan, marks, effectiveScopes(resolved, o.scopes).length)) {
+      redateMarks(cache, resolved.uuid, plan, marks);
       return { kind: 'up-to-date', plan };
     }
     await saveInstanceInfos(cache, this.client, resolved, plan.instances.map((i) => i.name));
-    this.#job = createJob(cache, plan, nodeId);
+    // A child plan's job gets its ancestor's data copied in the same transaction (child.ts).
+    this.#job = startJob(cache, plan, nodeId);
     return { kind: 'new', plan, job: this.#job };
   }
 

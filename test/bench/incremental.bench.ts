@@ -1,6 +1,7 @@
 /**
  * Incremental and versioned sync (issue 7): what a re-sync costs after proofreading, against a full
- * re-read of the same scopes in the same run, and what a child node costs after its parent.
+ * re-read of the same scopes in the same run, and what a child node costs after its parent; then the
+ * same on a demo without `[mutations] jsonstore`, where per-body /lastmod replaces the logs.
  *
  * Demo server in this process (preset INCR_BENCH_PRESET, default "small"; its dataset from
  * $DVID_DESK_DEMO_DATA or the project's .cache/demo-dataset, generated on first use). Scopes:
@@ -94,6 +95,31 @@ export async function run(): Promise<void> {
     console.log(`child after its parent (reuse):      ${fmt(childAfter)}`);
     console.log(`child alone (baseline, same run):    ${fmt(childAlone)}`);
     console.log(`  child reuse / child alone: ${ratio(childAfter, childAlone)}`);
+
+    // No mutation logs: /lastmod of every cached body once the repo MutationID moved.
+    const plain = await startDemoServer({ preset, dataRoot: process.env.DVID_DESK_DEMO_DATA, jsonstore: false });
+    try {
+      const d = join(tmp, 'd');
+      await sync(plain, d, child);
+      const pc = new DvidClient({ baseUrl: plain.url });
+      const pseg = pc.labelmap(child, 'segmentation');
+      for (let i = 0; i < 3; i++) await pseg.merge(n[2 * i]!, [n[2 * i + 1]!]);
+      await pc.close();
+      const lastmod = await sync(plain, d, child);
+      const lastmodFull = await sync(plain, d, child, true);
+      console.log(`no jsonstore: re-sync after 3 merges: ${fmt(lastmod)}`);
+      console.log(`same, --full (baseline, same run):   ${fmt(lastmodFull)}`);
+      console.log(`  lastmod incremental / full: ${ratio(lastmod, lastmodFull)}`);
+      const e = join(tmp, 'e');
+      await sync(plain, e, demo.uuids.root);
+      const plainChild = await sync(plain, e, child);
+      const plainAlone = await sync(plain, join(tmp, 'f'), child);
+      console.log(`no jsonstore: child after its parent: ${fmt(plainChild)}`);
+      console.log(`child alone (baseline, same run):    ${fmt(plainAlone)}`);
+      console.log(`  child reuse / child alone: ${ratio(plainChild, plainAlone)}`);
+    } finally {
+      await plain.close();
+    }
   } finally {
     await demo.close();
     rmSync(tmp, { recursive: true, force: true });

@@ -3,8 +3,9 @@
  * with test-friendly timeouts and retries, and dump a cache's content in a canonical form to compare
  * two caches (a resumed sync against a clean one).
  */
-import type { Cache } from '../../main/cache/index';
-import type { DemoServer, FaultRule } from '../../main/demo/index';
+import { Cache } from '../../main/cache/index';
+import type { DemoServer, FaultRule, LogEntry } from '../../main/demo/index';
+import { cacheDirFor } from '../../main/paths';
 import type { SyncProgress } from '../../preload/api';
 import type { SyncOutcome } from '../../main/sync/runner';
 import type { InstanceScope } from '../../main/sync/scope';
@@ -14,8 +15,8 @@ import { SyncSession, type SessionOptions } from '../../main/sync/session';
 import { tempDir } from './cache-fixture';
 import { startSmallDemo } from './demo';
 
-export async function startDemo(faults: readonly FaultRule[] = []): Promise<DemoServer> {
-  return startSmallDemo({ faults });
+export async function startDemo(faults: readonly FaultRule[] = [], opts: { jsonstore?: boolean } = {}): Promise<DemoServer> {
+  return startSmallDemo({ faults, ...opts });
 }
 
 /** Client settings for tests: short timeouts, quick retries (the runner retries items on top). */
@@ -95,4 +96,52 @@ export function dumpContent(cache: Cache): Record<string, string[]> {
     roi_spans: rows('SELECT * FROM roi_spans', (r) => `${id(r)} ${nd(r)} ${r.block_size} ${hex(r.spans)}`),
     labelsz_counts: rows('SELECT * FROM labelsz_counts', (r) => `${id(r)} ${nd(r)} ${r.idx} ${r.label} ${r.count} ${r.rank}`),
   };
+}
+
+/** The demo repo's cache under `root`, read-only. */
+export function openCache(demo: DemoServer, root: string): Cache {
+  return Cache.open(cacheDirFor(root, { url: demo.url }, demo.repoRoot), { readonly: true });
+}
+
+/** A cache's rows of one node, as comparable text (no local ids, fetch ids, checksums or times), and its block bytes. */
+export function nodeContent(demo: DemoServer, root: string, uuid: string): Record<string, string[]> {
+  const cache = openCache(demo, root);
+  try {
+    const all = dumpContent(cache);
+    const out: Record<string, string[]> = {};
+    for (const [table, rows] of Object.entries(all)) {
+      if (table === 'block_content') continue;
+      out[table] = rows.filter((r) => r.split(' ')[1] === uuid);
+    }
+    // Block bytes of the node's blocks, byte for byte.
+    const db = cache.db.db;
+    const nodeId = cache.repo.node(uuid)!.id;
+    out.block_bytes = (
+      db.prepare('SELECT b.bx, b.by, b.bz, b.scale, b.supervoxels, c.data FROM blocks b JOIN block_content c ON c.hash = b.hash WHERE b.node_id = ?').all(nodeId) as Array<{
+        bx: number;
+        by: number;
+        bz: number;
+        scale: number;
+        supervoxels: number;
+        data: Buffer;
+      }>
+    )
+      .map((r) => `${r.scale}/${r.supervoxels} ${r.bx},${r.by},${r.bz} ${r.data.toString('base64')}`)
+      .toSorted();
+    return out;
+  } finally {
+    cache.close();
+  }
+}
+
+/** Annotation blocks (64³) asked for by /blocks requests of an instance. */
+export function annotationBlocksAsked(entries: readonly LogEntry[], instance: string): Set<string> {
+  const asked = new Set<string>();
+  for (const e of entries) {
+    const m = new RegExp(`/${instance}/blocks/(\\d+)_(\\d+)_(\\d+)/(-?\\d+)_(-?\\d+)_(-?\\d+)$`).exec(e.path);
+    if (!m) continue;
+    const [sx, sy, sz, ox, oy, oz] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    for (let z = oz / 64; z < (oz + sz) / 64; z++) for (let y = oy / 64; y < (oy + sy) / 64; y++) for (let x = ox / 64; x < (ox + sx) / 64; x++) asked.add(`${x},${y},${z}`);
+  }
+  return asked;
 }

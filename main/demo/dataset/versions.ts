@@ -72,6 +72,7 @@ export interface RepoMeta {
   log: string[];
   created: string;
   updated: string;
+  /** The last MutationID handed out (the served repo MutationID is the next one: info.ts). */
   mutationId: number;
   savedMutationId: number;
   /** DataUUID of every instance, by name. */

@@ -46,6 +46,11 @@ export interface ServerContext {
    * nodes too. Tests use it to change locked data behind a client's back.
    */
   fullWrite: boolean;
+  /**
+   * The server's TOML has a `[mutations] jsonstore` (the default). Without one, DVID answers labelmap
+   * and keyvalue `/mutations` with a 400 and never answers `/mutations-range` (server/mutationlog.go).
+   */
+  jsonstore: boolean;
   /** node notes and logs written at run time (open node only) */
   nodeNotes: string[];
   nodeLogs: string[][];
@@ -66,7 +71,7 @@ export function forkVersions(ds: Dataset): Dataset {
   };
 }
 
-export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pick<ServerContext, 'ds' | 'instances' | 'labelmaps' | 'decoded' | 'svIndex' | 'nodeNotes' | 'nodeLogs' | 'fullWrite'> {
+export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pick<ServerContext, 'ds' | 'instances' | 'labelmaps' | 'decoded' | 'svIndex' | 'nodeNotes' | 'nodeLogs' | 'fullWrite' | 'jsonstore'> {
   const labelmaps = labelmapViews(ds);
   return {
     ds,
@@ -77,6 +82,7 @@ export function baseContext(ds: Dataset, instances: readonly InstanceDef[]): Pic
     nodeNotes: ds.nodes.map((n) => n.note),
     nodeLogs: ds.nodes.map((n) => [...n.log]),
     fullWrite: false,
+    jsonstore: true,
   };
 }
 

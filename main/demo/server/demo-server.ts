@@ -21,6 +21,8 @@ export interface ServeOptions {
   faults?: readonly FaultRule[];
   /** Seed of the block-stream shuffles (default: the dataset's seed). */
   shuffleSeed?: number;
+  /** false: serve as a DVID whose TOML has no `[mutations] jsonstore` (no mutation logs). */
+  jsonstore?: boolean;
 }
 
 export interface RunningDemoServer {
@@ -33,6 +35,8 @@ export interface RunningDemoServer {
   faultCounts(): number[];
   /** DVID's "full write" mode: accept writes on locked nodes (tests change locked data with it). */
   setFullWrite(on: boolean): void;
+  /** With (true) or without (false) a `[mutations] jsonstore`, as if the server restarted with that TOML. */
+  setJsonstore(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ function parseRequest(req: IncomingMessage, body: Buffer): DvidRequest {
 
 export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promise<RunningDemoServer> {
   const ctx = buildContext(ds, opts.shuffleSeed ?? ds.params.seed);
+  ctx.jsonstore = opts.jsonstore ?? true;
   const log = new RequestLog();
   const faults = new FaultTable();
   faults.set(opts.faults ?? []);
@@ -136,7 +141,10 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     let result;
     try {
       if (gone) result = { status: 0, bytes: 0, outcome: 'aborted' as const };
-      else result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
+      else if (reply!.hang) {
+        await new Promise<void>((r) => (res.destroyed ? r() : res.once('close', () => r())));
+        result = { status: 0, bytes: 0, outcome: 'stalled' as const };
+      } else result = await writeReply(req, res, reply!, path, fault && fault.kind !== 'latency' ? fault : null, seq);
     } catch (e) {
       console.error(`demo server: writing ${method} ${path}:`, e);
       req.socket.destroy();
@@ -186,6 +194,9 @@ export async function serveDataset(ds: Dataset, opts: ServeOptions = {}): Promis
     faultCounts: () => faults.counts(),
     setFullWrite: (on) => {
       ctx.fullWrite = on;
+    },
+    setJsonstore: (on) => {
+      ctx.jsonstore = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -31,6 +31,14 @@ export function badApi(path: string, host: string, name: string, type: string): 
   return new DvidError(400, `Bad API call (${path}) for data ${goQuote(name)}.  See API help at http://${host}/api/help/${type}\n`);
 }
 
+/**
+ * GET /mutations on a server without `[mutations] jsonstore`: StreamMutationsForVersion fails before
+ * writing anything and the handler passes its error to server.BadRequest.
+ */
+export function noJsonstore(path: string): DvidError {
+  return badRequest(path, 'unable to write mutations to client: no jsonstore configured in [mutations] section of TOML config');
+}
+
 /** w.WriteHeader(404) with nothing written. */
 export function emptyNotFound(): DvidError {
   return new DvidError(404, null);

@@ -89,7 +89,12 @@ function nodeJson(ctx: ServerContext, i: number): string {
   });
 }
 
-/** GET /api/repo/{uuid}/info (and each value of /api/repos/info) */
+/**
+ * GET /api/repo/{uuid}/info (and each value of /api/repos/info). "MutationID" is DVID's mutCurID, the
+ * id the NEXT mutation will get (datastore/repo_local.go newMutationID hands it out, then increments):
+ * one more than the last id handed out. A client that read MutationID M before reading data has
+ * seen every mutation whose id is below M.
+ */
 export function repoJson(ctx: ServerContext): string {
   const r = ctx.ds.repo;
   const names = [...ctx.instances.keys()].toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -98,7 +103,7 @@ export function repoJson(ctx: ServerContext): string {
   const dag = `{"Root":${goString(r.root)},"Nodes":{${order.map(([u, i]) => `${goString(u)}:${nodeJson(ctx, i)}`).join(',')}}}`;
   return (
     `{"Root":${goString(r.root)},"Alias":${goString(r.alias)},"Description":${goString(r.description)},"Log":${goValue(r.log)},` +
-    `"Properties":{},"DataInstances":{${instances}},"DAG":${dag},"MutationID":${r.mutationId},"SavedMutationID":${r.savedMutationId},` +
+    `"Properties":{},"DataInstances":{${instances}},"DAG":${dag},"MutationID":${r.mutationId + 1},"SavedMutationID":${r.savedMutationId},` +
     `"Created":${goString(r.created)},"Updated":${goString(r.updated)}}`
   );
 }

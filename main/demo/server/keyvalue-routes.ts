@@ -8,7 +8,7 @@ import { decodeKeys, decodeKeyValues, encodeKeyValues } from '../../formats/kv-p
 import { writeTar } from '../../formats/tar';
 import { goTimeString } from '../dataset/time';
 import type { InstanceRequest, ServerContext } from './context';
-import { badApi, badRequest, DvidError, goQuote, textNotFound } from './errors';
+import { badApi, badRequest, DvidError, goQuote, noJsonstore, textNotFound } from './errors';
 import { goString } from './go-json';
 import { instanceInfoJson } from './info';
 import type { KeyvalueInstance } from './keyvalue-store';
@@ -197,6 +197,7 @@ export function keyvalueRoutes(ctx: ServerContext, req: InstanceRequest): Reply 
     }
     case 'mutations': {
       if (m !== 'GET') throw badRequest(req.path, 'only POST action allowed for /mappings endpoint');
+      if (!ctx.jsonstore) throw noJsonstore(req.path);
       const records = [...(req.v === 1 ? kv.childLog : []), ...kv.runtimeLog[req.v]!];
       return textReply(`[${records.join(',')}]`, 'text/plain; charset=utf-8');
     }

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { parseU64Array } from '../../formats/json-u64';
 import { BLOCK_SIZE } from '../dataset/presets';
 import { resolveUuid, type InstanceRequest, type ServerContext } from './context';
-import { badRequest, emptyNotFound, goQuote, parseUint } from './errors';
+import { badRequest, emptyNotFound, goQuote, noJsonstore, parseUint } from './errors';
 import { hasScale, point3d, scaleOf } from './geometry-args';
 import type { LabelmapView } from './labelmap-index';
-import { binaryReply, jsonReply, textReply, type Reply } from './reply';
+import { binaryReply, hangReply, jsonReply, textReply, type Reply } from './reply';
 
 const B = BLOCK_SIZE;
 
@@ -201,6 +201,7 @@ export function getNextlabel(ctx: ServerContext, req: InstanceRequest, view: Lab
 
 export function getMutations(ctx: ServerContext, req: InstanceRequest, view: LabelmapView): Reply {
   if (req.method !== 'GET') throw badRequest(req.path, 'only POST action allowed for /mappings endpoint');
+  if (!ctx.jsonstore) throw noJsonstore(req.path);
   const records = view.mapped ? ctx.ds.mutations[req.v]! : [];
   return textReply(`[${records.join(',')}]`, 'text/plain; charset=utf-8');
 }
@@ -210,6 +211,8 @@ export function getMutationsRange(ctx: ServerContext, req: InstanceRequest, view
   if (req.parts.length < 6) throw badRequest(req.path, 'mutations-range requires begin and end UUIDs');
   const beg = resolveUuid(ctx.ds, req.parts[4]!, req.path);
   const end = resolveUuid(ctx.ds, req.parts[5]!, req.path);
+  // sendMutations returns on the missing jsonstore without closing its channel: the handler waits forever.
+  if (!ctx.jsonstore) return hangReply();
   const seq: number[] = [];
   for (let cur = end; cur >= 0; ) {
     seq.push(cur);

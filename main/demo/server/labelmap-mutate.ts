@@ -35,7 +35,7 @@ function modInfo(req: InstanceRequest): { user: string; app: string } {
   return { user: req.query.get('u') ?? '', app: req.query.get('app') ?? '' };
 }
 
-/** The repo-wide next mutation id (datastore NewMutationID). */
+/** A new repo-wide mutation id (datastore NewMutationID): the one repo info announced as MutationID. */
 function newMutationId(ctx: ServerContext): number {
   ctx.ds.repo.mutationId += 1;
   return ctx.ds.repo.mutationId;

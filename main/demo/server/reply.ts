@@ -16,6 +16,16 @@ export interface Reply {
   headers: Record<string, string>;
   /** null = no body; Uint8Array = whole; iterable = streamed parts */
   body: Uint8Array | Iterable<Uint8Array> | null;
+  /**
+   * Never answer: not even the headers go out, until the client gives up (a DVID handler blocked for
+   * good, e.g. /mutations-range without a jsonstore, whose "[" stays in Go's response buffer).
+   */
+  hang?: boolean;
+}
+
+/** A reply that never comes. */
+export function hangReply(): Reply {
+  return { status: 0, headers: {}, body: null, hang: true };
 }
 
 const enc = new TextEncoder();

@@ -21,12 +21,12 @@ function run(args: string[]): Promise<{ code: number | null; err: string }> {
 }
 
 describe('dvid-desk demo-server', () => {
-  it('prints its URL first, serves on 127.0.0.1 with the given faults, and stops on SIGTERM', async () => {
+  it('prints its URL first, serves on 127.0.0.1 with the given faults (and without jsonstore), and stops on SIGTERM', async () => {
     assertBuilt();
     const dir = mkdtempSync(join(tmpdir(), 'dd-demo-cli-'));
     const faults = join(dir, 'faults.json');
     writeFileSync(faults, JSON.stringify([{ path: '/api/node/*/segmentation/maxlabel', kind: 'status', status: 503, times: 1 }]));
-    const proc = spawn(process.execPath, [BIN, 'demo-server', '--small', '--port', '0', '--faults', faults], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, 'demo-server', '--small', '--port', '0', '--faults', faults, '--no-jsonstore'], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     const first = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no output; ${lines.join('\n')}`)), 60_000);
@@ -47,6 +47,10 @@ describe('dvid-desk demo-server', () => {
       const open = Object.entries(Object.values(repos)[0]!.DAG.Nodes).find(([, n]) => !n.Locked)![0];
       expect((await http(first, `/api/node/${open}/segmentation/maxlabel`)).status).toBe(503);
       expect((await http(first, `/api/node/${open}/segmentation/maxlabel`)).status).toBe(200);
+      const log = await http(first, `/api/node/${open}/segmentation/mutations`);
+      expect(log.status).toBe(400);
+      expect(log.text).toContain('no jsonstore configured in [mutations] section of TOML config');
+      expect(lines.join('\n')).toContain('No [mutations] jsonstore');
     } finally {
       const code = await new Promise<number | null>((resolve) => {
         proc.once('exit', (c) => resolve(c));

@@ -4,11 +4,16 @@
  * indices, labelsz), set /lastmod, take the new label from the repo's max label, bump the repo
  * MutationID and append a Go-marshalled "-complete" record to the node's /mutations; supervoxel
  * blocks do not change. The locked root refuses them, and another server of the same process keeps
- * the generated state.
+ * the generated state. Without a jsonstore, /mutations answers DVID's 400 and /mutations-range hangs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoServer } from '../../../main/demo/index';
+import { DvidClient } from '../../../main/dvid/client';
+import { DvidTimeoutError } from '../../../main/dvid/errors';
+import { asUuid } from '../../../main/dvid/paths';
+import { readLog } from '../../../main/sync/marks';
 import { http, json, startSmallDemo } from '../../support/demo';
+import { waitForLog } from '../../support/dvid-demo';
 
 let demo: DemoServer;
 let other: DemoServer;
@@ -37,9 +42,10 @@ describe('labelmap writes on the open node', () => {
 
     const r = await http(demo.url, `${node()}/merge?u=tester&app=vitest`, { method: 'POST', body: `[${a}, ${b}]` });
     expect(r.status).toBe(200);
-    const mutid = repoBefore + 1;
+    // Repo info announces the id the next mutation gets (DVID's mutCurID), then moves past it.
+    const mutid = repoBefore;
     expect(r.text).toBe(`{"MutationID": ${mutid}}`);
-    expect((await json<{ MutationID: number }>(demo.url, `/api/repo/${demo.repoRoot}/info`)).MutationID).toBe(mutid);
+    expect((await json<{ MutationID: number }>(demo.url, `/api/repo/${demo.repoRoot}/info`)).MutationID).toBe(mutid + 1);
     expect((await http(demo.url, `${node()}/supervoxels/${b}`)).status).toBe(404);
     const aSvs = big((await http(demo.url, `${node()}/supervoxels/${a}`)).text);
     for (const sv of bSvs) expect(aSvs).toContain(sv);
@@ -88,5 +94,38 @@ describe('labelmap writes on the open node', () => {
     const notHis = await http(demo.url, `${node()}/cleave/${c}`, { method: 'POST', body: '[12345]' });
     expect(notHis.status).toBe(400);
     expect(notHis.text).toContain(`cannot cleave supervoxel 12345, which does not exist in label ${c}`);
+  });
+});
+
+describe('a server without [mutations] jsonstore', () => {
+  it('answers /mutations with 400 as DVID does, and never answers /mutations-range', async () => {
+    const plain = await startSmallDemo({ jsonstore: false });
+    const client = new DvidClient({ baseUrl: plain.url, timeouts: { connectMs: 2_000, headersMs: 700, bodyIdleMs: 2_000 }, retry: { maxAttempts: 1 } });
+    try {
+      const child = plain.uuids.child;
+      // server/mutationlog.go StreamMutationsForVersion → handler's server.BadRequest (labelmap and keyvalue alike).
+      for (const inst of ['segmentation', 'segmentation_annotations']) {
+        const path = `/api/node/${child}/${inst}/mutations`;
+        const r = await http(plain.url, path);
+        expect(r.status).toBe(400);
+        expect(r.text).toBe(`unable to write mutations to client: no jsonstore configured in [mutations] section of TOML config (${path}).\n`);
+      }
+      await expect(readLog(client, asUuid(child), 'segmentation', 'labelmap')).resolves.toBeNull();
+      // sendMutations returns without closing its channel: no headers ever; the client's timeout ends it.
+      const t0 = Date.now();
+      const range = (async () => {
+        for await (const r of client.labelmap(asUuid(child), 'segmentation').mutationsRange(asUuid(plain.uuids.root), asUuid(child))) void r;
+      })();
+      await expect(range).rejects.toBeInstanceOf(DvidTimeoutError);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const entry = await waitForLog(plain, 0, '/mutations-range/');
+      expect(entry[0]).toMatchObject({ status: 0, bytes: 0, outcome: 'stalled' });
+      // The writes still happen (DVID only skips logging them) and the switch takes effect at once.
+      plain.setJsonstore(true);
+      expect((await http(plain.url, `/api/node/${child}/segmentation/mutations`)).status).toBe(200);
+    } finally {
+      await client.close();
+      await plain.close();
+    }
   });
 });

@@ -10,16 +10,14 @@
  * Each part runs against its own demo server, so one part's writes do not leak into another's.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cache } from '../../../main/cache/index';
 import { u64ToDb } from '../../../main/cache/u64';
 import { verifyCache } from '../../../main/cache/verify';
 import type { DemoServer, LogEntry } from '../../../main/demo/index';
 import { DvidClient } from '../../../main/dvid/client';
 import type { Uuid } from '../../../main/dvid/paths';
-import { cacheDirFor } from '../../../main/paths';
 import { readMark } from '../../../main/sync/marks';
 import { parseInstanceArg, type InstanceScope } from '../../../main/sync/scope';
-import { dumpContent, runSync, startDemo, tempRoot } from '../../support/sync-harness';
+import { annotationBlocksAsked, nodeContent, openCache, runSync, startDemo, tempRoot } from '../../support/sync-harness';
 
 const cleanups: Array<() => void> = [];
 const demos: DemoServer[] = [];
@@ -38,54 +36,9 @@ async function newDemo(): Promise<DemoServer> {
 const SCOPES = (): InstanceScope[] =>
   ['segmentation', 'synapses', 'synapses_labelsz', 'segmentation_annotations', 'segmentation_skeletons', 'segmentation_todo'].map((s) => parseInstanceArg(s));
 
-function open(demo: DemoServer, root: string): Cache {
-  return Cache.open(cacheDirFor(root, { url: demo.url }, demo.repoRoot), { readonly: true });
-}
-
-/** A cache's rows of one node, as comparable text (no local ids, fetch ids, checksums or times). */
-function nodeContent(demo: DemoServer, root: string, uuid: string): Record<string, string[]> {
-  const cache = open(demo, root);
-  try {
-    const all = dumpContent(cache);
-    const out: Record<string, string[]> = {};
-    for (const [table, rows] of Object.entries(all)) {
-      if (table === 'block_content') continue;
-      out[table] = rows.filter((r) => r.split(' ')[1] === uuid);
-    }
-    // Block bytes of the node's blocks, byte for byte.
-    const db = cache.db.db;
-    const nodeId = cache.repo.node(uuid)!.id;
-    out.block_bytes = (
-      db.prepare('SELECT b.bx, b.by, b.bz, b.scale, b.supervoxels, c.data FROM blocks b JOIN block_content c ON c.hash = b.hash WHERE b.node_id = ?').all(nodeId) as Array<{
-        bx: number;
-        by: number;
-        bz: number;
-        scale: number;
-        supervoxels: number;
-        data: Buffer;
-      }>
-    )
-      .map((r) => `${r.scale}/${r.supervoxels} ${r.bx},${r.by},${r.bz} ${r.data.toString('base64')}`)
-      .toSorted();
-    return out;
-  } finally {
-    cache.close();
-  }
-}
+const open = openCache;
 
 const since = (demo: DemoServer, n: number): LogEntry[] => demo.log.entries.slice(n);
-
-/** Annotation blocks (64³) asked for by /blocks requests of an instance. */
-function annotationBlocksAsked(entries: readonly LogEntry[], instance: string): Set<string> {
-  const asked = new Set<string>();
-  for (const e of entries) {
-    const m = new RegExp(`/${instance}/blocks/(\\d+)_(\\d+)_(\\d+)/(-?\\d+)_(-?\\d+)_(-?\\d+)$`).exec(e.path);
-    if (!m) continue;
-    const [sx, sy, sz, ox, oy, oz] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-    for (let z = oz / 64; z < (oz + sz) / 64; z++) for (let y = oy / 64; y < (oy + sy) / 64; y++) for (let x = ox / 64; x < (ox + sx) / 64; x++) asked.add(`${x},${y},${z}`);
-  }
-  return asked;
-}
 
 describe('re-syncing an open node after proofreading', () => {
   it('fetches only what changed and ends equal to a clean full sync', async () => {
