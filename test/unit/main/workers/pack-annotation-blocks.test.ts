@@ -10,6 +10,7 @@ import { WorkerPool } from '../../../../main/workers/pool';
 import { packAnnotationBlocksTask } from '../../../../main/workers/tasks/pack-annotation-blocks';
 
 const pool = new WorkerPool({ size: 1 });
+const utf8 = (t: string) => new Uint8Array(Buffer.from(t));
 afterAll(() => pool.close());
 
 const synapse = (x: number, kind: 'PreSyn' | 'PostSyn', to: number, prop: Record<string, string> = {}) =>
@@ -22,7 +23,6 @@ describe('packAnnotationBlocks task', () => {
     const badJson = '[{"Pos": [1, 2, 3], "Kind": "PreSyn"';
     const badKind = JSON.stringify([{ Pos: [1, 2, 3], Kind: 'Mitochondrion', Tags: [], Prop: {}, Rels: [] }]);
     const twice = JSON.stringify([synapse(5, 'PreSyn', 6), synapse(5, 'PostSyn', 6)]);
-    const utf8 = (t: string) => new Uint8Array(Buffer.from(t));
     const badUtf8 = Uint8Array.of(0x5b, 0xff, 0xfe, 0x5d);
     const out = await pool.run(packAnnotationBlocksTask, { blocks: [good1, badJson, good2, badKind, twice].map(utf8).concat([badUtf8]) });
     expect(out).toHaveLength(6);
