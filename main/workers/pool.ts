@@ -6,8 +6,9 @@
  * - FIFO queue; a queued task whose AbortSignal fires leaves the queue at once (rejects with its
  *   reason). A running task that is aborted is rejected at once too; its worker finishes and the
  *   late result is dropped.
- * - Arguments are structured-cloned (so the pool still holds them if a retry is needed); results
- *   are transferred (the handler lists the buffers), so a decoded volume crosses without a copy.
+ * - Arguments are structured-cloned (so the pool still holds them if a retry is needed), except the
+ *   buffers a task's `transferCopy` copies for each attempt and transfers (cheaper than a clone);
+ *   results are transferred (the handler lists the buffers), so a decoded volume crosses without a copy.
  * - A worker that crashes (uncaught error, process.exit, out of memory) is replaced and the task it
  *   was running is retried once on a fresh worker; a second crash rejects it with WorkerCrashError.
  *   A task that throws normally is not retried: that is a verdict about its input (a FormatError
@@ -53,6 +54,7 @@ interface Job {
   id: number;
   task: string;
   args: unknown;
+  transferCopy: ((args: unknown) => { args: unknown; transfer: ArrayBuffer[] }) | undefined;
   attempts: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -144,6 +146,7 @@ export class WorkerPool {
         id: this.#nextId++,
         task: spec.name,
         args,
+        transferCopy: spec.transferCopy as Job['transferCopy'],
         attempts: 0,
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -228,7 +231,8 @@ export class WorkerPool {
       slot.job = job;
       job.attempts++;
       slot.worker.ref();
-      slot.worker.postMessage({ type: 'run', id: job.id, task: job.task, args: job.args } satisfies ToWorker, []);
+      const sent = job.transferCopy ? job.transferCopy(job.args) : { args: job.args, transfer: [] };
+      slot.worker.postMessage({ type: 'run', id: job.id, task: job.task, args: sent.args } satisfies ToWorker, sent.transfer);
     }
   }
 

@@ -9,6 +9,12 @@
 // The phantom fields carry the types; they never exist at runtime.
 export interface TaskSpec<Args, Result> {
   readonly name: string;
+  /**
+   * Optional: the arguments as sent for one attempt, with their big buffers copied into fresh ones
+   * that are transferred (moved) instead of structured-cloned. Cloning a typed array across threads
+   * costs several times a plain copy; the pool keeps the caller's arguments for a retry.
+   */
+  readonly transferCopy?: (args: Args) => { args: Args; transfer: ArrayBuffer[] };
   readonly __args?: Args;
   readonly __result?: Result;
 }
@@ -16,8 +22,14 @@ export interface TaskSpec<Args, Result> {
 export type TaskArgs<S> = S extends TaskSpec<infer A, unknown> ? A : never;
 export type TaskResult<S> = S extends TaskSpec<unknown, infer R> ? R : never;
 
-export function defineTask<Args, Result>(name: string): TaskSpec<Args, Result> {
-  return { name };
+export function defineTask<Args, Result>(name: string, opts: { transferCopy?: TaskSpec<Args, Result>['transferCopy'] } = {}): TaskSpec<Args, Result> {
+  return opts.transferCopy ? { name, transferCopy: opts.transferCopy } : { name };
+}
+
+/** Fresh copies of some byte arrays, and their buffers to transfer (for a task's transferCopy). */
+export function copiesToTransfer(views: readonly Uint8Array[]): { copies: Uint8Array[]; transfer: ArrayBuffer[] } {
+  const copies = views.map((v) => v.slice());
+  return { copies, transfer: copies.map((c) => c.buffer) };
 }
 
 /** What a worker sends back for a failed task; FormatError keeps its fields across the boundary. */

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { FormatError } from '../../main/formats/format-error';
 import { defineHandler } from '../../main/workers/registry';
-import { defineTask } from '../../main/workers/task';
+import { copiesToTransfer, defineTask } from '../../main/workers/task';
 
 export const echoTask = defineTask<{ value: unknown }, { value: unknown; thread: number }>('test.echo');
 export const fillTask = defineTask<{ size: number; byte: number }, { bytes: Uint8Array }>('test.fill');
@@ -11,6 +11,13 @@ export const sleepTask = defineTask<{ ms: number; tag: string; log?: string }, {
 /** Arrives at a shared counter and waits (up to `timeoutMs`) until `parties` tasks have arrived: only tasks running at once on different threads can all pass. */
 export const barrierTask = defineTask<{ counter: SharedArrayBuffer; parties: number; timeoutMs: number }, { thread: number; passed: boolean }>('test.barrier');
 export const crashOnceTask = defineTask<{ flagFile: string }, { survivedOn: number }>('test.crashOnce');
+/** Crashes on the first attempt (like crashOnce) and returns a sum of the bytes it was sent (transferred copies). */
+export const crashOnceSumTask = defineTask<{ flagFile: string; bytes: Uint8Array[] }, { sum: number }>('test.crashOnceSum', {
+  transferCopy: (args) => {
+    const { copies, transfer } = copiesToTransfer(args.bytes);
+    return { args: { ...args, bytes: copies }, transfer };
+  },
+});
 export const crashAlwaysTask = defineTask<{ code: number }, never>('test.crashAlways');
 export const badInputTask = defineTask<{ offset: number }, never>('test.badInput');
 
@@ -45,6 +52,15 @@ export const handlers = [
       process.exit(9);
     }
     return { survivedOn: threadId };
+  }),
+  defineHandler(crashOnceSumTask, ({ flagFile, bytes }) => {
+    if (!existsSync(flagFile)) {
+      writeFileSync(flagFile, String(threadId));
+      process.exit(9);
+    }
+    let sum = 0;
+    for (const b of bytes) for (const v of b) sum += v;
+    return { sum };
   }),
   defineHandler(crashAlwaysTask, ({ code }): never => process.exit(code)),
   defineHandler(badInputTask, ({ offset }): never => {

@@ -10,7 +10,7 @@
  * - `lz4`: raw LZ4 of the uncompressed uint64 volume, re-encoded here to the canonical Block.
  * Anything malformed is a FormatError naming the block's problem; nothing partial is returned.
  */
-import { defineTask } from '../task';
+import { copiesToTransfer, defineTask } from '../task';
 
 export interface DecodeLabelBlockArgs {
   payload: Uint8Array;
@@ -49,4 +49,9 @@ export interface DecodeLabelBlocksArgs {
 
 export type DecodeLabelBlocksResult = Array<DecodeLabelBlockResult | { error: { format: string; offset: number; reason: string } }>;
 
-export const decodeLabelBlocksTask = defineTask<DecodeLabelBlocksArgs, DecodeLabelBlocksResult>('decodeLabelBlocks');
+export const decodeLabelBlocksTask = defineTask<DecodeLabelBlocksArgs, DecodeLabelBlocksResult>('decodeLabelBlocks', {
+  transferCopy: (args) => {
+    const { copies, transfer } = copiesToTransfer(args.payloads);
+    return { args: { ...args, payloads: copies }, transfer };
+  },
+});

@@ -8,7 +8,7 @@
  * alone, as `error`, naming what was wrong; the other blocks of the batch are packed.
  */
 import type { PackedBlock } from '../../formats/element-pack';
-import { defineTask } from '../task';
+import { copiesToTransfer, defineTask } from '../task';
 
 export interface PackAnnotationBlocksArgs {
   /** Per block, its JSON array of elements (or `null`), as UTF-8 bytes (bytes, not strings: a string is slow to send to a worker). */
@@ -17,4 +17,9 @@ export interface PackAnnotationBlocksArgs {
 
 export type PackAnnotationBlocksResult = Array<PackedBlock | { error: string }>;
 
-export const packAnnotationBlocksTask = defineTask<PackAnnotationBlocksArgs, PackAnnotationBlocksResult>('packAnnotationBlocks');
+export const packAnnotationBlocksTask = defineTask<PackAnnotationBlocksArgs, PackAnnotationBlocksResult>('packAnnotationBlocks', {
+  transferCopy: (args) => {
+    const { copies, transfer } = copiesToTransfer(args.blocks);
+    return { args: { blocks: copies }, transfer };
+  },
+});

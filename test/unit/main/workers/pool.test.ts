@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FormatError } from '../../../../main/formats/format-error';
 import { PoolClosedError, WorkerCrashError, WorkerPool } from '../../../../main/workers/pool';
 import { tempDir } from '../../../support/cache-fixture';
-import { badInputTask, barrierTask, crashAlwaysTask, crashOnceTask, echoTask, fillTask, sleepTask } from '../../../support/worker-tasks';
+import { badInputTask, barrierTask, crashAlwaysTask, crashOnceSumTask, crashOnceTask, echoTask, fillTask, sleepTask } from '../../../support/worker-tasks';
 
 const TASKS = join(import.meta.dirname, '../../../support/worker-tasks.ts');
 const pools: WorkerPool[] = [];
@@ -96,6 +96,18 @@ describe('WorkerPool', () => {
     expect(r.survivedOn).toBeGreaterThan(0);
     // The pool still works afterwards.
     expect((await p.run(echoTask, { value: 1 })).value).toBe(1);
+  });
+
+  it('sends transferred copies of a task\'s buffers: the caller keeps its bytes, and a retry after a crash gets them whole', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const p = pool(1);
+    const bytes = [Uint8Array.of(1, 2, 3), new Uint8Array(50_000).fill(2)];
+    const r = await p.run(crashOnceSumTask, { flagFile: join(t.dir, 'crashed-once'), bytes });
+    expect(p.crashes).toBe(1);
+    expect(r.sum).toBe(6 + 100_000);
+    expect(bytes.map((b) => b.length)).toEqual([3, 50_000]); // not detached
+    expect(bytes[1]![49_999]).toBe(2);
   });
 
   it('gives up on a task that crashes its worker twice, without harming the others', async () => {
