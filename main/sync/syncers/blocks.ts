@@ -213,9 +213,10 @@ export class BlocksSyncer implements Syncer {
         if (seen.has(k)) continue; // sent twice: the first one counts
         seen.add(k);
         const coord: [number, number, number] = [rec.bx, rec.by, rec.bz];
-        // An exact copy: the record may be a view into a larger socket chunk, which would be cloned whole.
+        // The record may be a view into a larger socket chunk: the task sends an exact copy of it
+        // (decodeLabelBlocksTask.transferCopy), so none is made here.
         group.coords.push(coord);
-        group.payloads.push(new Uint8Array(rec.payload));
+        group.payloads.push(rec.payload);
         const { points, targets } = pointsFor(coord);
         group.points.push(points);
         group.targets.push(targets);
