@@ -28,7 +28,9 @@ export function defineTask<Args, Result>(name: string, opts: { transferCopy?: Ta
 
 /** Fresh copies of some byte arrays, and their buffers to transfer (for a task's transferCopy). */
 export function copiesToTransfer(views: readonly Uint8Array[]): { copies: Uint8Array[]; transfer: ArrayBuffer[] } {
-  const copies = views.map((v) => v.slice());
+  // new Uint8Array(view), not view.slice(): a Node Buffer's slice() is a view sharing its memory (and
+  // often Node's pooled buffer, which must never be transferred).
+  const copies = views.map((v) => new Uint8Array(v));
   return { copies, transfer: copies.map((c) => c.buffer) };
 }
 

@@ -102,11 +102,12 @@ describe('WorkerPool', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const p = pool(1);
-    const bytes = [Uint8Array.of(1, 2, 3), new Uint8Array(50_000).fill(2)];
+    // a plain array, and Node Buffers (a small one lives in Node's shared pool: transferring that would throw)
+    const bytes = [Uint8Array.of(1, 2, 3), Buffer.alloc(50_000, 2), Buffer.from('\u0000\u0000')];
     const r = await p.run(crashOnceSumTask, { flagFile: join(t.dir, 'crashed-once'), bytes });
     expect(p.crashes).toBe(1);
     expect(r.sum).toBe(6 + 100_000);
-    expect(bytes.map((b) => b.length)).toEqual([3, 50_000]); // not detached
+    expect(bytes.map((b) => b.length)).toEqual([3, 50_000, 2]); // not detached
     expect(bytes[1]![49_999]).toBe(2);
   });
 
