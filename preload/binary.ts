@@ -14,7 +14,7 @@
  * ```
  * 0   u32×1  magic "DDMS"            4   u32 version = 1
  * 8   u32    vertex count V          12  u32 triangle count T
- * 16  f32×3  bounds min (x, y, z)    28  f32×3 bounds max
+ * 16  f32×3  bounds min (x, y, z)    28  f32×3 bounds max    (of a preview: of the full mesh it stands for)
  * 40  u32    flags: bit 0 = normals present, bit 1 = the source was in voxels (not nm),
  *                   bit 2 = decimated (a preview with fewer triangles than the cached mesh)
  * 44  u32    source format: 1 ngmesh, 2 draco, 3 obj, 4 ply
@@ -122,6 +122,14 @@ export interface MeshBuffers {
 }
 
 const MESH_HEADER = 48;
+
+/**
+ * Triangles of a body mesh preview (bodyMesh's maxTriangles): a body whose mesh has more than
+ * PREVIEW_ABOVE triangles is drawn first from a preview of at most about this many, then replaced by
+ * the full mesh. Main prepares previews of this size ahead (at sync) and keeps them in the cache.
+ */
+export const PREVIEW_TRIANGLES = 60_000;
+export const PREVIEW_ABOVE = 2 * PREVIEW_TRIANGLES;
 
 export function meshByteLength(vertices: number, triangles: number, normals: boolean): number {
   return MESH_HEADER + 12 * vertices + (normals ? 4 * vertices : 0) + 12 * triangles;

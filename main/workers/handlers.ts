@@ -3,6 +3,7 @@ import type { TaskHandler } from './registry';
 import { decodeLabelBlockHandler, decodeLabelBlocksHandler } from './tasks/decode-label-block.handler';
 import { labelsAtPointsHandler } from './tasks/labels-at-points.handler';
 import { prepareMeshHandler } from './tasks/prepare-mesh.handler';
+import { preparePreviewHandler } from './tasks/prepare-preview.handler';
 import { prepareSkeletonHandler } from './tasks/prepare-skeleton.handler';
 import { renderSliceHandler } from './tasks/render-slice.handler';
 
@@ -12,6 +13,7 @@ export const HANDLERS: ReadonlyArray<TaskHandler<never, never>> = [
   labelsAtPointsHandler as unknown as TaskHandler<never, never>,
   // Body view and slices (issue 9)
   prepareMeshHandler as unknown as TaskHandler<never, never>,
+  preparePreviewHandler as unknown as TaskHandler<never, never>,
   prepareSkeletonHandler as unknown as TaskHandler<never, never>,
   renderSliceHandler as unknown as TaskHandler<never, never>,
 ];
