@@ -141,8 +141,12 @@ export class BodyScene {
     return box;
   }
 
-  /** Frames everything shown: looking along +z, y down, the whole bounding sphere in view. */
-  resetView(): void {
+  /**
+   * Frames everything shown: looking along +z, y down, the whole bounding sphere in view. Returns
+   * false when nothing with an extent is shown (an empty synapse layer, say): the view then frames a
+   * default box around the origin, which says nothing about where the body is.
+   */
+  resetView(): boolean {
     const box = this.bounds();
     const sphere = box.isEmpty() ? new Sphere(new Vector3(), 100) : box.getBoundingSphere(new Sphere());
     const r = Math.max(sphere.radius, 1);
@@ -158,6 +162,7 @@ export class BodyScene {
     this.#fitClipping();
     this.userMoved = false;
     this.requestRender();
+    return !box.isEmpty();
   }
 
   #sceneRadius = 100;
