@@ -18,8 +18,12 @@
  * 28  u32 vertex count V         32  u32 triangle count T (≤ the source's)
  * 36  f32×3 source bounds min    48  f32×3 source bounds max   (of the whole source mesh, its units)
  * 60  u8×32 sha256 of the source file's bytes
- * 92  u32 CRC-32 (IEEE, as node:zlib) of every other byte of the file: 0–91 and 96–end
- * 96  f32 × 3V  positions x, y, z (source units)
+ * 92  u32 flags                  bit 0: outward (the source is a closed surface wound consistently,
+ *                                and these triangles are wound outward: back faces may be culled);
+ *                                bit 1: the source was wound inward (these triangles were turned);
+ *                                other bits 0
+ * 96  u32 CRC-32 (IEEE, as node:zlib) of every other byte of the file: 0–95 and 100–end
+ * 100 f32 × 3V  positions x, y, z (source units)
  * ..  i8 × 4V   unit normals x, y, z (·127) and a 0 pad byte
  * ..  u32 × 3T  triangle vertex indices
  * ```
@@ -33,8 +37,10 @@ import { FormatError } from './format-error';
 const F = 'prepared-mesh';
 const MAGIC = 'DDPM';
 export const PREPARED_MESH_VERSION = 1;
-export const PREPARED_MESH_HEADER = 96;
-const CRC_AT = 92;
+export const PREPARED_MESH_HEADER = 100;
+const CRC_AT = 96;
+const FLAG_OUTWARD = 1;
+const FLAG_TURNED = 2;
 /** Hard bound on a file: 1 GiB (a 60 k-triangle preview is about 1.2 MB). */
 export const PREPARED_MESH_MAX_BYTES = 1 << 30;
 /** Hard bound on either count, checked before any length arithmetic. */
@@ -46,6 +52,10 @@ export type PreparedSourceFormat = (typeof PREPARED_SOURCE_FORMATS)[number];
 export interface PreparedMesh {
   algorithm: number;
   maxTriangles: number;
+  /** closed and consistently wound, and these triangles wound outward: back faces may be culled */
+  outward: boolean;
+  /** the source was wound inward; these triangles are turned */
+  turned: boolean;
   source: {
     format: PreparedSourceFormat;
     vertices: number;
@@ -94,6 +104,7 @@ export function encodePreparedMesh(m: PreparedMesh): Uint8Array {
     dv.setFloat32(48 + 4 * i, m.source.max[i]!, true);
   }
   out.set(m.source.hash, 60);
+  dv.setUint32(92, (m.outward ? FLAG_OUTWARD : 0) | (m.turned ? FLAG_TURNED : 0), true);
   let o = PREPARED_MESH_HEADER;
   // Typed arrays are host-endian; every supported host (x64, arm64) is little-endian, as the layout.
   out.set(new Uint8Array(m.positions.buffer, m.positions.byteOffset, m.positions.byteLength), o);
@@ -147,6 +158,8 @@ export function decodePreparedMesh(bytes: Uint8Array, expect: PreparedMeshExpect
   for (let i = 0; i < 3; i++) {
     if (!Number.isFinite(min[i]) || !Number.isFinite(max[i]) || min[i]! > max[i]!) throw new FormatError(F, 36 + 4 * i, `source bounds [${min[i]}, ${max[i]}] on axis ${'xyz'[i]} are not a finite range`);
   }
+  const flags = dv.getUint32(92, true);
+  if (flags & ~(FLAG_OUTWARD | FLAG_TURNED)) throw new FormatError(F, 92, `unknown flags ${flags.toString(16)}`);
   const hash = bytes.slice(60, 92);
   const algorithm = dv.getUint32(8, true);
   const maxTriangles = dv.getUint32(12, true);
@@ -164,5 +177,5 @@ export function decodePreparedMesh(bytes: Uint8Array, expect: PreparedMeshExpect
   for (let i = 0; i < indices.length; i++) {
     if (indices[i]! >= v) throw new FormatError(F, o - buf.byteOffset + 4 * i, `triangle ${Math.floor(i / 3)} uses vertex ${indices[i]}, but there are only ${v} vertices`);
   }
-  return { algorithm, maxTriangles, source: { format, vertices: sourceVertices, triangles: sourceTriangles, min, max, hash }, positions, normals, indices };
+  return { algorithm, maxTriangles, outward: (flags & FLAG_OUTWARD) !== 0, turned: (flags & FLAG_TURNED) !== 0, source: { format, vertices: sourceVertices, triangles: sourceTriangles, min, max, hash }, positions, normals, indices };
 }

@@ -66,6 +66,7 @@ export function previewToMeshBuffer(p: PreparedMesh, frame: UnitsFrame): ArrayBu
     sourceInVoxels: inVoxels,
     sourceFormat: p.source.format,
     decimated: nt < p.source.triangles,
+    outward: p.outward,
   });
   const [kx, ky, kz] = k;
   const src = p.positions, pos = out.positions;

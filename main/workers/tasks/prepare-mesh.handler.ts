@@ -5,6 +5,7 @@ import { defineHandler } from '../registry';
 import { decodeMeshFile } from './mesh-decode';
 import { vertexNormals } from './mesh-normals';
 import { voxelScale } from './mesh-units';
+import { flipWinding, windingOf } from './mesh-winding';
 import { prepareMeshTask, type PrepareMeshArgs } from './prepare-mesh';
 
 export async function prepareMesh(args: PrepareMeshArgs): Promise<{ buffer: ArrayBuffer }> {
@@ -16,7 +17,8 @@ export async function prepareMesh(args: PrepareMeshArgs): Promise<{ buffer: Arra
   const { inVoxels, k } = nv ? voxelScale(raw, args) : { inVoxels: true, k: [1, 1, 1] };
   const min = raw.min.map((x, i) => (nv ? x * k[i]! : 0));
   const max = raw.max.map((x, i) => (nv ? x * k[i]! : 0));
-  const out = allocMesh(nv, nt, { normals: true, min, max, sourceInVoxels: inVoxels, sourceFormat: format, decimated: false });
+  const winding = windingOf(v, f);
+  const out = allocMesh(nv, nt, { normals: true, min, max, sourceInVoxels: inVoxels, sourceFormat: format, decimated: false, outward: winding !== 'open' });
   const pos = out.positions;
   const kx = k[0]!, ky = k[1]!, kz = k[2]!;
   for (let i = 0; i < v.length; i += 3) {
@@ -25,7 +27,8 @@ export async function prepareMesh(args: PrepareMeshArgs): Promise<{ buffer: Arra
     pos[i + 2] = v[i + 2]! * kz;
   }
   out.indices.set(f);
-  vertexNormals(pos, f, out.normals!);
+  if (winding === 'inward') flipWinding(out.indices);
+  vertexNormals(pos, out.indices, out.normals!);
   return { buffer: out.buffer };
 }
 

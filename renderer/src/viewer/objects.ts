@@ -32,7 +32,7 @@ export function threeColor(c: Rgb): Color {
   return new Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, SRGBColorSpace);
 }
 
-function meshGeometry(m: Pick<MeshBuffers, 'positions' | 'normals' | 'indices' | 'min' | 'max'>): BufferGeometry {
+function meshGeometry(m: MeshBuffers): BufferGeometry {
   const g = new BufferGeometry();
   g.setAttribute('position', new BufferAttribute(m.positions, 3));
   // Normals stay int8 × 4 as they arrive (normalized in the shader): a quarter of float32's upload.
@@ -51,28 +51,14 @@ export interface BuiltMesh {
   vertices: number;
 }
 
-export function bodyMeshMaterial(color: Rgb): MeshPhongMaterial {
-  const mat = new MeshPhongMaterial({ color: threeColor(color), shininess: 28, specular: 0x222222, side: FrontSide });
-  // Meshes of some tools wind their triangles inward; drawing both sides hides nothing.
-  mat.side = DoubleSide;
-  return mat;
-}
-
-/**
- * One degenerate triangle (it covers no pixel) with exactly the vertex layout of a body mesh: drawn
- * once with a body mesh material (BodyScene.warmUp), it makes the GPU compile that material's program
- * and pipeline before the mesh arrives.
- */
-export function warmUpGeometry(at: Vector3): BufferGeometry {
-  const positions = new Float32Array(9);
-  for (let i = 0; i < 9; i += 3) positions.set([at.x, at.y, at.z], i);
-  return meshGeometry({ positions, normals: new Int8Array(12), indices: new Uint32Array([0, 1, 2]), min: [at.x, at.y, at.z], max: [at.x, at.y, at.z] });
-}
-
-/** `material`: a body mesh material made ahead (bodyMeshMaterial), e.g. the one a warm-up drew with. */
-export function bodyMeshObject(buf: ArrayBuffer, color: Rgb, material?: MeshPhongMaterial): BuiltMesh {
+export function bodyMeshObject(buf: ArrayBuffer, color: Rgb): BuiltMesh {
   const m = readMesh(buf);
-  const object = new Mesh(meshGeometry(m), material ?? bodyMeshMaterial(color));
+  // A closed mesh wound outward shows all of itself with front faces only, at half the rasterizing
+  // (main checks the winding, and turns an inward-wound mesh). Other meshes (openings, mixed
+  // winding) are drawn from both sides, which hides nothing.
+  const side = m.outward ? FrontSide : DoubleSide;
+  const mat = new MeshPhongMaterial({ color: threeColor(color), shininess: 28, specular: 0x222222, side });
+  const object = new Mesh(meshGeometry(m), mat);
   return { object, triangles: m.indices.length / 3, vertices: m.positions.length / 3 };
 }
 

@@ -8,10 +8,10 @@
  *
  * `preserveDrawingBuffer` keeps the last frame readable: "Save image" and the tests read it back.
  */
-import { AmbientLight, Box3, Color, DirectionalLight, Mesh, PerspectiveCamera, Scene, Sphere, Vector3, WebGLRenderer, type Material, type Object3D } from 'three';
+import { AmbientLight, Box3, Color, DirectionalLight, PerspectiveCamera, Scene, Sphere, Vector3, WebGLRenderer, type Object3D } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { SCENE_BACKGROUND } from './colors';
-import { disposeObject, warmUpGeometry } from './objects';
+import { disposeObject } from './objects';
 
 export class BodyScene {
   readonly renderer: WebGLRenderer;
@@ -101,25 +101,6 @@ export class BodyScene {
       this.scene.add(object);
     }
     this.requestRender();
-  }
-
-  /**
-   * Compiles what drawing a body mesh with `material` needs, now, by drawing one degenerate
-   * triangle with it (nothing appears). Programs are compiled and linked in the GPU process as the
-   * draw executes, and a software renderer (SwiftShader) also builds its pipeline on the first draw
-   * of a state: about 100 ms there. Called as a mesh is requested, that work overlaps the request
-   * instead of following the mesh's arrival. Keep `material` for the mesh: disposing it frees the program.
-   */
-  warmUp(material: Material): void {
-    const g = warmUpGeometry(this.controls.target);
-    const probe = new Mesh(g, material);
-    probe.frustumCulled = false;
-    this.scene.add(probe);
-    const t0 = performance.now();
-    this.renderer.render(this.scene, this.camera);
-    performance.measure('dd:warm-up', { start: t0, end: performance.now() });
-    this.scene.remove(probe);
-    g.dispose();
   }
 
   setVisible(key: string, visible: boolean): void {

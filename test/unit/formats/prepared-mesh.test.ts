@@ -19,9 +19,13 @@ const meshArb: fc.Arbitrary<PreparedMesh> = fc.integer({ min: 1, max: 30 }).chai
     extra: fc.nat({ max: 1000 }),
     lo: fc.tuple(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })),
     hash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    outward: fc.boolean(),
+    turned: fc.boolean(),
   }).map((r) => ({
     algorithm: r.algorithm,
     maxTriangles: r.maxTriangles,
+    outward: r.outward,
+    turned: r.turned,
     source: {
       format: r.format,
       vertices: v + r.extra,
@@ -41,6 +45,8 @@ function tetra(): PreparedMesh {
   return {
     algorithm: 1,
     maxTriangles: 60_000,
+    outward: true,
+    turned: false,
     source: { format: 'ngmesh', vertices: 400, triangles: 796, min: [0, 0, 0], max: [80, 80, 80], hash: HASH },
     positions: Float32Array.from([0, 0, 0, 80, 0, 0, 0, 80, 0, 0, 0, 80]),
     normals: Int8Array.from([-73, -73, -73, 0, 127, 0, 0, 0, 0, 127, 0, 0, 0, 0, 127, 0]),
@@ -50,7 +56,7 @@ function tetra(): PreparedMesh {
 
 /** The file with its CRC recomputed after an edit (to reach the checks behind the CRC). */
 function resealed(bytes: Uint8Array): Uint8Array {
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(92, crc32(bytes.subarray(PREPARED_MESH_HEADER), crc32(bytes.subarray(0, 92))), true);
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(96, crc32(bytes.subarray(PREPARED_MESH_HEADER), crc32(bytes.subarray(0, 96))), true);
   return bytes;
 }
 
@@ -67,7 +73,7 @@ describe('prepared mesh (DDPM)', () => {
         expect(back.normals).toEqual(m.normals);
         expect(back.indices).toEqual(m.indices);
         expect(back.source.format).toBe(m.source.format);
-        expect([back.source.vertices, back.source.triangles, back.algorithm, back.maxTriangles]).toEqual([m.source.vertices, m.source.triangles, m.algorithm, m.maxTriangles]);
+        expect([back.source.vertices, back.source.triangles, back.algorithm, back.maxTriangles, back.outward, back.turned]).toEqual([m.source.vertices, m.source.triangles, m.algorithm, m.maxTriangles, m.outward, m.turned]);
         expect(back.source.min).toEqual(m.source.min.map((x) => Math.fround(x)));
         expect(back.source.max).toEqual(m.source.max.map((x) => Math.fround(x)));
         expect([...back.source.hash]).toEqual([...m.source.hash]);
@@ -100,9 +106,9 @@ describe('prepared mesh (DDPM)', () => {
     const flipped = valid.slice();
     flipped[PREPARED_MESH_HEADER + 5]! ^= 0x10;
     const e = formatErrorOf(() => decodePreparedMesh(flipped));
-    expect(e.offset).toBe(92);
+    expect(e.offset).toBe(96);
     expect(e.reason).toMatch(/CRC-32/);
-    expect(formatErrorOf(() => decodePreparedMesh(valid.subarray(0, 95))).offset).toBe(95);
+    expect(formatErrorOf(() => decodePreparedMesh(valid.subarray(0, 99))).offset).toBe(99);
     expect(formatErrorOf(() => decodePreparedMesh(valid.subarray(0, valid.length - 4))).reason).toMatch(/counts/);
     const magic = valid.slice();
     magic[0] = 0x58;
@@ -118,7 +124,7 @@ describe('prepared mesh (DDPM)', () => {
     expect(formatErrorOf(() => decodePreparedMesh(bytes)).reason).toMatch(/counts/);
   });
 
-  it('refuses, behind a valid CRC, an index ≥ V, more triangles than the source, bad bounds and an unknown source format', () => {
+  it('refuses, behind a valid CRC, an index ≥ V, more triangles than the source, bad bounds, an unknown source format and unknown flags', () => {
     const base = encodePreparedMesh(tetra());
     const idx = resealed(base.slice());
     new DataView(idx.buffer).setUint32(idx.length - 4, 4, true);
@@ -142,6 +148,10 @@ describe('prepared mesh (DDPM)', () => {
     const fmt = base.slice();
     new DataView(fmt.buffer).setUint32(16, 9, true);
     expect(formatErrorOf(() => decodePreparedMesh(resealed(fmt))).offset).toBe(16);
+
+    const flags = base.slice();
+    new DataView(flags.buffer).setUint32(92, 4, true);
+    expect(formatErrorOf(() => decodePreparedMesh(resealed(flags))).offset).toBe(92);
   });
 
   it('refuses a file made for another source, budget or algorithm when the caller says what it wants', () => {

@@ -27,6 +27,8 @@ function preview(hash = source): Uint8Array {
   const m: PreparedMesh = {
     algorithm: 1,
     maxTriangles: 60_000,
+    outward: false,
+    turned: false,
     source: { format: 'ngmesh', vertices: 300_000, triangles: 600_000, min: [1, 2, 3], max: [4, 5, 6], hash },
     positions: Float32Array.from([1, 2, 3, 4, 2, 3, 1, 5, 6]),
     normals: new Int8Array(12),

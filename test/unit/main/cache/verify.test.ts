@@ -114,6 +114,8 @@ describe('verify: prepared mesh previews', () => {
     return encodePreparedMesh({
       algorithm: 1,
       maxTriangles: 60_000,
+      outward: false,
+      turned: false,
       source: { format: 'ngmesh', vertices: 1000, triangles: 2000, min: [0, 0, 0], max: [9, 9, 9], hash: source },
       positions: Float32Array.from([0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9]),
       normals: new Int8Array(16),

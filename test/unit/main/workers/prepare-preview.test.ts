@@ -56,6 +56,7 @@ describe('preparePreview', () => {
     expect(t).toBeLessThanOrEqual(20_000);
     expect(t).toBeGreaterThan(2_000);
     expect(p.source).toMatchObject({ format: 'ngmesh', vertices: 261 * 260, triangles: 2 * 260 * 260 });
+    expect([p.outward, p.turned]).toEqual([true, false]); // a closed sphere wound outward: culled when drawn
     expect(p.source.min.map(Math.round)).toEqual([C[0] - R, C[1] - R, C[2] - R]);
     expect(p.source.max.map(Math.round)).toEqual([C[0] + R, C[1] + R, C[2] + R]);
     let outward = 0;
