@@ -54,6 +54,16 @@ function tetra(): PreparedMesh {
   };
 }
 
+/** What decoding does with `bytes`: 'ok', 'format-error', or anything else thrown (a failure). */
+function outcome(bytes: Uint8Array): string {
+  try {
+    decodePreparedMesh(bytes);
+    return 'ok';
+  } catch (err) {
+    return err instanceof FormatError ? 'format-error' : String(err);
+  }
+}
+
 /** The file with its CRC recomputed after an edit (to reach the checks behind the CRC). */
 function resealed(bytes: Uint8Array): Uint8Array {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(96, crc32(bytes.subarray(PREPARED_MESH_HEADER), crc32(bytes.subarray(0, 96))), true);
@@ -89,12 +99,9 @@ describe('prepared mesh (DDPM)', () => {
     fc.assert(
       fc.property(damaged(valid), (bytes) => {
         const same = bytes.length === valid.length && bytes.every((b, i) => b === valid[i]);
-        if (same) {
-          expect(decodePreparedMesh(bytes).indices).toEqual(tetra().indices);
-          return;
-        }
-        formatErrorOf(() => decodePreparedMesh(bytes));
-        refused++;
+        const got = outcome(bytes);
+        expect(got).toBe(same ? 'ok' : 'format-error');
+        if (got === 'format-error') refused++;
       }),
       fcParams,
     );
@@ -174,11 +181,7 @@ describe('prepared mesh (DDPM)', () => {
   it('throws only FormatError for random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        try {
-          decodePreparedMesh(bytes);
-        } catch (err) {
-          expect(err).toBeInstanceOf(FormatError);
-        }
+        expect(['ok', 'format-error']).toContain(outcome(bytes));
       }),
       fcParams,
     );

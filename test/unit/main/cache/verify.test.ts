@@ -108,21 +108,21 @@ describe('verify', () => {
   });
 });
 
-describe('verify: prepared mesh previews', () => {
-  /** A preview file for `source` (a tetrahedron: small, but a valid DDPM). */
-  function previewBytes(source: Uint8Array): Uint8Array {
-    return encodePreparedMesh({
-      algorithm: 1,
-      maxTriangles: 60_000,
-      outward: false,
-      turned: false,
-      source: { format: 'ngmesh', vertices: 1000, triangles: 2000, min: [0, 0, 0], max: [9, 9, 9], hash: source },
-      positions: Float32Array.from([0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9]),
-      normals: new Int8Array(16),
-      indices: Uint32Array.from([0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3]),
-    });
-  }
+/** A preview file for `source` (a tetrahedron: small, but a valid DDPM). */
+function previewBytes(source: Uint8Array): Uint8Array {
+  return encodePreparedMesh({
+    algorithm: 1,
+    maxTriangles: 60_000,
+    outward: false,
+    turned: false,
+    source: { format: 'ngmesh', vertices: 1000, triangles: 2000, min: [0, 0, 0], max: [9, 9, 9], hash: source },
+    positions: Float32Array.from([0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9]),
+    normals: new Int8Array(16),
+    indices: Uint32Array.from([0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3]),
+  });
+}
 
+describe('verify: prepared mesh previews', () => {
   it('checks every prepared file: a sound one passes, a flipped byte is named with its path, an orphan is a note', () => {
     const dir = seeded();
     const cache = Cache.open(dir);

@@ -42,6 +42,11 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 const BIG = sphere(260); // 135,200 triangles
 const FRAME = { voxelSize: [8, 8, 8] as [number, number, number], extent: { min: [0, 0, 0] as [number, number, number], max: [8191, 8191, 8191] as [number, number, number] }, units: 'auto' as const };
 
+/** FRAME with a cubic extent from `min` to `max` on every axis. */
+function at(min: number, max: number) {
+  return { ...FRAME, extent: { min: [min, min, min] as [number, number, number], max: [max, max, max] as [number, number, number] } };
+}
+
 async function previewOf(bytes: Uint8Array, maxTriangles = 20_000) {
   const { buffer } = await preparePreview({ bytes, hash: sha(bytes), maxTriangles, what: 'test/1.ngmesh' });
   return buffer;
@@ -126,7 +131,6 @@ describe('previewToMeshBuffer (serving a prepared preview)', () => {
 
   it('takes a mesh whose nm reading misses the volume but whose plain reading fits as voxels (decided on the whole source)', async () => {
     const p = decodePreparedMesh(new Uint8Array((await previewOf(BIG))!));
-    const at = (min: number, max: number) => ({ ...FRAME, extent: { min: [min, min, min] as [number, number, number], max: [max, max, max] as [number, number, number] } });
     // nm reading (2,125–3,875 voxels) inside a 40,000-voxel volume: nm.
     expect(readMesh(previewToMeshBuffer(p, at(0, 40_000))).sourceInVoxels).toBe(false);
     // Neither reading near the volume: nm, the default.
