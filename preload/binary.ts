@@ -131,8 +131,13 @@ const MESH_HEADER = 48;
  * Triangles of a body mesh preview (bodyMesh's maxTriangles): a body whose mesh has more than
  * PREVIEW_ABOVE triangles is drawn first from a preview of at most about this many, then replaced by
  * the full mesh. Main prepares previews of this size ahead (at sync) and keeps them in the cache.
+ *
+ * Why 30 k: the preview is on screen for the second or so its full mesh takes, and its first frame
+ * costs about 1.2 ms per thousand triangles where WebGL is rendered in software (SwiftShader, 4×
+ * multisampling, back faces culled), on top of ≈ 180 ms that any first frame of a new 3D view costs
+ * there. 60 k put a 7.5 MB mesh's first frame at ≈ 310 ms, 30 k at ≈ 270 ms (body-mesh bench).
  */
-export const PREVIEW_TRIANGLES = 60_000;
+export const PREVIEW_TRIANGLES = 30_000;
 export const PREVIEW_ABOVE = 2 * PREVIEW_TRIANGLES;
 
 export function meshByteLength(vertices: number, triangles: number, normals: boolean): number {

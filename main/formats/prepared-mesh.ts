@@ -41,7 +41,7 @@ export const PREPARED_MESH_HEADER = 100;
 const CRC_AT = 96;
 const FLAG_OUTWARD = 1;
 const FLAG_TURNED = 2;
-/** Hard bound on a file: 1 GiB (a 60 k-triangle preview is about 1.2 MB). */
+/** Hard bound on a file: 1 GiB (a 30 k-triangle preview is about 0.6 MB). */
 export const PREPARED_MESH_MAX_BYTES = 1 << 30;
 /** Hard bound on either count, checked before any length arithmetic. */
 const MAX_ITEMS = 1 << 28;

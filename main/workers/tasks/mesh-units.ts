@@ -52,7 +52,7 @@ export function voxelScale(bounds: Box, frame: UnitsFrame): { inVoxels: boolean;
  * A prepared preview as the `bodyMesh` result: positions scaled to voxels, normals carried over (or,
  * under an anisotropic voxel size, turned by the inverse transpose of the scaling and renormalized),
  * indices copied. Bounds are the whole source mesh's, so the view frames the same box before and
- * after the full mesh replaces the preview. One linear pass: ≈ 1 ms for a 60 k-triangle preview, so
+ * after the full mesh replaces the preview. One linear pass: ≈ 1 ms for a 30 k-triangle preview, so
  * the body view runs it on its calling thread.
  */
 export function previewToMeshBuffer(p: PreparedMesh, frame: UnitsFrame): ArrayBuffer {

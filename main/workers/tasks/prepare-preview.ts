@@ -7,7 +7,7 @@
  *
  * Made at sync for big body meshes (sync/syncers/mesh-previews.ts) and on a first request that
  * finds none (view/service.ts); both keep it in the cache (cache/prepared-store.ts). Cost for a
- * 7.5 MB ngmesh (414 k triangles → 60 k): about 100 ms on one core.
+ * 7.5 MB ngmesh (414 k triangles → 30 k): about 150 ms on one core.
  */
 import { defineTask } from '../task';
 
