@@ -4,9 +4,12 @@
  * drawing both sides; on a software renderer that is most of a frame), provided the winding is made
  * outward (counter-clockwise seen from outside, as WebGL's front faces are).
  *
- * - consistent: no directed edge a→b belongs to two triangles (two neighbours wound the same way
- *   round a shared edge would both use it). Checked through per-vertex lists of outgoing edges.
- * - closed: the boundary edges (a→b without b→a) form loops whose vector areas (½ Σ pᵢ × pᵢ₊₁)
+ * - consistent: along every edge the triangles on it use it as often as a→b as b→a (neighbours wound
+ *   the same way traverse a shared edge in opposite directions; four faces meeting at one edge, as
+ *   marching cubes or surface nets leave where two parts of a body touch, still balance). Counted
+ *   through sorted per-vertex lists of outgoing edges. An imbalance of two or more is a triangle
+ *   wound the other way: 'open'. An imbalance of one is a boundary edge.
+ * - closed: the boundary edges form loops whose vector areas (½ Σ pᵢ × pᵢ₊₁)
  *   add up to at most 0.1 % of the surface's area. Loops that enclose nothing (the zero-area slits
  *   left at the poles of a UV sphere, seams whose vertices are duplicated) count for nothing; a cut
  *   or an opening you could look into counts for its area.
@@ -35,27 +38,44 @@ export function windingOf(pos: Float32Array, f: Uint32Array): Winding {
     to[fill[b]!++] = c;
     to[fill[c]!++] = a;
   }
-  // Consistency: no vertex has the same outgoing edge twice. Sorting each list makes a repeat adjacent
-  // (and keeps a vertex of very high degree from costing its degree squared).
+  // Sorted lists: the uses of one edge are adjacent (and a vertex of very high degree costs its
+  // degree's logarithm per look-up, not its degree).
   for (let v = 0; v < nv; v++) {
     const s = start[v]!, e = start[v + 1]!;
-    if (e - s < 2) continue;
-    const list = to.subarray(s, e);
-    if (e - s > 2) list.sort();
-    for (let i = 1; i < list.length; i++) if (list[i] === list[i - 1]) return 'open';
+    if (e - s > 1) to.subarray(s, e).sort();
   }
-  const hasEdge = (a: number, b: number): boolean => {
-    const s = start[a]!, e = start[a + 1]!;
-    for (let i = s; i < e; i++) if (to[i] === b) return true;
-    return false;
+  /** How often a→b occurs (binary search in a's sorted list). */
+  const uses = (a: number, b: number): number => {
+    let lo = start[a]!, hi = start[a + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (to[mid]! < b) lo = mid + 1;
+      else hi = mid;
+    }
+    let n = 0;
+    while (lo < start[a + 1]! && to[lo] === b) {
+      n++;
+      lo++;
+    }
+    return n;
   };
-  // Boundary edges: at most one leaving each vertex, so they can be walked as loops.
+  // Boundary edges (a→b used once more than b→a): at most one leaving each vertex, so they can be
+  // walked as loops.
   const next = new Int32Array(nv).fill(-1);
   let boundary = 0;
   for (let a = 0; a < nv; a++) {
-    for (let i = start[a]!; i < start[a + 1]!; i++) {
+    const e = start[a + 1]!;
+    for (let i = start[a]!; i < e; ) {
       const b = to[i]!;
-      if (b === a || hasEdge(b, a)) continue;
+      let n = 0;
+      while (i < e && to[i] === b) {
+        n++;
+        i++;
+      }
+      if (b === a) continue;
+      const net = n - uses(b, a);
+      if (net >= 2 || net <= -2) return 'open';
+      if (net !== 1) continue;
       if (next[a] !== -1) return 'open';
       next[a] = b;
       boundary++;

@@ -3,7 +3,9 @@
  * 'inward'; inconsistent winding, a real opening (a bowl, a tube open at both ends) or a sheet is
  * 'open' (drawn from both sides). Shapes are built here, their expected answer known from geometry.
  */
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { surfaceNets } from '../../../../main/demo/dataset/surface-nets';
 import { readMesh } from '../../../../preload/binary';
 import { encodeNgmesh } from '../../../../main/formats/ngmesh';
 import { flipWinding, windingOf } from '../../../../main/workers/tasks/mesh-winding';
@@ -75,12 +77,42 @@ describe('windingOf', () => {
     expect(windingOf(new Float32Array(0), new Uint32Array(0))).toBe('open');
   });
 
-  it('is open when a triangle is there twice (a directed edge used twice)', () => {
-    const s = sphere(20);
-    const f = new Uint32Array(s.f.length + 3);
-    f.set(s.f);
-    f.set(s.f.subarray(0, 3), s.f.length);
-    expect(windingOf(s.v, f)).toBe('open');
+  it('takes a surface where four faces meet at an edge as closed when its uses balance (surface nets, any voxel set)', () => {
+    // The demo's meshes come from surface nets: outward-wound, closed, non-manifold where voxels touch
+    // only along an edge. Two tetrahedra sharing one edge are the smallest such case.
+    const v = Float32Array.from([0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 10, 10, 10, 10, 10, 10, -10]);
+    // Tetrahedron 0-1-2-3 (outward) and tetrahedron 0-1-4-5 sharing edge 0–1.
+    const tet = (a: number, b: number, c: number, d: number, pos: Float32Array): number[] => {
+      const faces = [
+        [a, c, b],
+        [a, b, d],
+        [a, d, c],
+        [b, c, d],
+      ];
+      // Orient each face away from the tetrahedron's centroid.
+      const cen = [0, 1, 2].map((k) => (pos[3 * a + k]! + pos[3 * b + k]! + pos[3 * c + k]! + pos[3 * d + k]!) / 4);
+      return faces.flatMap(([p, q, r]) => {
+        const P = [0, 1, 2].map((k) => pos[3 * p! + k]!), Q = [0, 1, 2].map((k) => pos[3 * q! + k]!), R = [0, 1, 2].map((k) => pos[3 * r! + k]!);
+        const u = [Q[0]! - P[0]!, Q[1]! - P[1]!, Q[2]! - P[2]!], w = [R[0]! - P[0]!, R[1]! - P[1]!, R[2]! - P[2]!];
+        const n = [u[1]! * w[2]! - u[2]! * w[1]!, u[2]! * w[0]! - u[0]! * w[2]!, u[0]! * w[1]! - u[1]! * w[0]!];
+        const out = n[0]! * (P[0]! - cen[0]!) + n[1]! * (P[1]! - cen[1]!) + n[2]! * (P[2]! - cen[2]!);
+        return out > 0 ? [p!, q!, r!] : [p!, r!, q!];
+      });
+    };
+    const f = Uint32Array.from([...tet(0, 1, 2, 3, v), ...tet(0, 1, 4, 5, v)]);
+    expect(windingOf(v, f)).toBe('outward');
+
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 ** 3 - 1 }), { minLength: 1, maxLength: 60 }), (cells) => {
+        const inside = new Set(cells);
+        const m = surfaceNets({ edge: 6, voxels: [...inside], inside: (x, y, z) => inside.has((z * 6 + y) * 6 + x) });
+        const pos = Float32Array.from(m.vertices), faces = Uint32Array.from(m.faces);
+        expect(windingOf(pos, faces)).toBe('outward');
+        flipWinding(faces);
+        expect(windingOf(pos, faces)).toBe('inward');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('does not depend on where the mesh sits', () => {
