@@ -49,6 +49,25 @@ function tube(n: number): { v: Float32Array; f: Uint32Array } {
   return { v: Float32Array.from(v), f: Uint32Array.from(f) };
 }
 
+/** The four faces of tetrahedron a-b-c-d, each wound away from its centroid. */
+function tet(a: number, b: number, c: number, d: number, pos: Float32Array): number[] {
+  const faces = [
+    [a, c, b],
+    [a, b, d],
+    [a, d, c],
+    [b, c, d],
+  ];
+  // Orient each face away from the tetrahedron's centroid.
+  const cen = [0, 1, 2].map((k) => (pos[3 * a + k]! + pos[3 * b + k]! + pos[3 * c + k]! + pos[3 * d + k]!) / 4);
+  return faces.flatMap(([p, q, r]) => {
+    const P = [0, 1, 2].map((k) => pos[3 * p! + k]!), Q = [0, 1, 2].map((k) => pos[3 * q! + k]!), R = [0, 1, 2].map((k) => pos[3 * r! + k]!);
+    const u = [Q[0]! - P[0]!, Q[1]! - P[1]!, Q[2]! - P[2]!], w = [R[0]! - P[0]!, R[1]! - P[1]!, R[2]! - P[2]!];
+    const n = [u[1]! * w[2]! - u[2]! * w[1]!, u[2]! * w[0]! - u[0]! * w[2]!, u[0]! * w[1]! - u[1]! * w[0]!];
+    const out = n[0]! * (P[0]! - cen[0]!) + n[1]! * (P[1]! - cen[1]!) + n[2]! * (P[2]! - cen[2]!);
+    return out > 0 ? [p!, q!, r!] : [p!, r!, q!];
+  });
+}
+
 describe('windingOf', () => {
   it('takes a closed sphere (pole slits included, bumpy or not) as outward, and turned round as inward', () => {
     for (const bumps of [false, true]) {
@@ -81,24 +100,7 @@ describe('windingOf', () => {
     // The demo's meshes come from surface nets: outward-wound, closed, non-manifold where voxels touch
     // only along an edge. Two tetrahedra sharing one edge are the smallest such case.
     const v = Float32Array.from([0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 10, 10, 10, 10, 10, 10, -10]);
-    // Tetrahedron 0-1-2-3 (outward) and tetrahedron 0-1-4-5 sharing edge 0–1.
-    const tet = (a: number, b: number, c: number, d: number, pos: Float32Array): number[] => {
-      const faces = [
-        [a, c, b],
-        [a, b, d],
-        [a, d, c],
-        [b, c, d],
-      ];
-      // Orient each face away from the tetrahedron's centroid.
-      const cen = [0, 1, 2].map((k) => (pos[3 * a + k]! + pos[3 * b + k]! + pos[3 * c + k]! + pos[3 * d + k]!) / 4);
-      return faces.flatMap(([p, q, r]) => {
-        const P = [0, 1, 2].map((k) => pos[3 * p! + k]!), Q = [0, 1, 2].map((k) => pos[3 * q! + k]!), R = [0, 1, 2].map((k) => pos[3 * r! + k]!);
-        const u = [Q[0]! - P[0]!, Q[1]! - P[1]!, Q[2]! - P[2]!], w = [R[0]! - P[0]!, R[1]! - P[1]!, R[2]! - P[2]!];
-        const n = [u[1]! * w[2]! - u[2]! * w[1]!, u[2]! * w[0]! - u[0]! * w[2]!, u[0]! * w[1]! - u[1]! * w[0]!];
-        const out = n[0]! * (P[0]! - cen[0]!) + n[1]! * (P[1]! - cen[1]!) + n[2]! * (P[2]! - cen[2]!);
-        return out > 0 ? [p!, q!, r!] : [p!, r!, q!];
-      });
-    };
+    // Tetrahedron 0-1-2-3 and tetrahedron 0-1-4-5, sharing edge 0–1.
     const f = Uint32Array.from([...tet(0, 1, 2, 3, v), ...tet(0, 1, 4, 5, v)]);
     expect(windingOf(v, f)).toBe('outward');
 
