@@ -44,8 +44,11 @@ export class MeshPreviews {
     // Made already: by an earlier (interrupted) sync, another node, or another body with the same mesh.
     if (this.store.has(key)) return;
     while (this.#pending.size >= this.#limit) await Promise.race(this.#pending);
+    // A value is a view into the whole response chunk; structured cloning a view copies all of its
+    // buffer, so the worker gets a copy of just the mesh.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
     const p: Promise<void> = this.pool
-      .run(preparePreviewTask, { bytes, hash, maxTriangles: PREVIEW_TRIANGLES, what }, { signal: this.signal })
+      .run(preparePreviewTask, { bytes: own, hash, maxTriangles: PREVIEW_TRIANGLES, what }, { signal: this.signal })
       .then(({ buffer }) => {
         if (!buffer) return;
         this.store.write(key, new Uint8Array(buffer));
