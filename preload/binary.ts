@@ -14,9 +14,11 @@
  * ```
  * 0   u32×1  magic "DDMS"            4   u32 version = 1
  * 8   u32    vertex count V          12  u32 triangle count T
- * 16  f32×3  bounds min (x, y, z)    28  f32×3 bounds max
+ * 16  f32×3  bounds min (x, y, z)    28  f32×3 bounds max    (of a preview: of the full mesh it stands for)
  * 40  u32    flags: bit 0 = normals present, bit 1 = the source was in voxels (not nm),
- *                   bit 2 = decimated (a preview with fewer triangles than the cached mesh)
+ *                   bit 2 = decimated (a preview with fewer triangles than the cached mesh),
+ *                   bit 3 = outward: the mesh is a closed surface whose triangles are all wound
+ *                           counter-clockwise seen from outside, so back faces may be culled
  * 44  u32    source format: 1 ngmesh, 2 draco, 3 obj, 4 ply
  * 48  f32 × 3V  positions x, y, z
  * ..  i8 × 4V   unit normals x, y, z (·127) and a 0 pad byte       (when flags bit 0)
@@ -119,9 +121,24 @@ export interface MeshBuffers {
   sourceFormat: (typeof MESH_SOURCE_FORMATS)[number];
   /** a preview with fewer triangles than the cached mesh (bodyMesh's maxTriangles) */
   decimated: boolean;
+  /** closed and wound outward throughout: drawing front faces only shows all of it */
+  outward: boolean;
 }
 
 const MESH_HEADER = 48;
+
+/**
+ * Triangles of a body mesh preview (bodyMesh's maxTriangles): a body whose mesh has more than
+ * PREVIEW_ABOVE triangles is drawn first from a preview of at most about this many, then replaced by
+ * the full mesh. Main prepares previews of this size ahead (at sync) and keeps them in the cache.
+ *
+ * Why 30 k: the preview is on screen for the second or so its full mesh takes, and its first frame
+ * costs about 1.2 ms per thousand triangles where WebGL is rendered in software (SwiftShader, 4×
+ * multisampling, back faces culled), on top of ≈ 180 ms that any first frame of a new 3D view costs
+ * there. 60 k put a 7.5 MB mesh's first frame at ≈ 310 ms, 30 k at ≈ 270 ms (body-mesh bench).
+ */
+export const PREVIEW_TRIANGLES = 30_000;
+export const PREVIEW_ABOVE = 2 * PREVIEW_TRIANGLES;
 
 export function meshByteLength(vertices: number, triangles: number, normals: boolean): number {
   return MESH_HEADER + 12 * vertices + (normals ? 4 * vertices : 0) + 12 * triangles;
@@ -134,8 +151,8 @@ export function meshByteLength(vertices: number, triangles: number, normals: boo
 export function allocMesh(
   vertices: number,
   triangles: number,
-  opts: { normals: boolean; min: readonly number[]; max: readonly number[]; sourceInVoxels: boolean; sourceFormat: MeshBuffers['sourceFormat']; decimated?: boolean },
-): { buffer: ArrayBuffer } & Omit<MeshBuffers, 'min' | 'max' | 'sourceInVoxels' | 'sourceFormat' | 'decimated'> {
+  opts: { normals: boolean; min: readonly number[]; max: readonly number[]; sourceInVoxels: boolean; sourceFormat: MeshBuffers['sourceFormat']; decimated?: boolean; outward?: boolean },
+): { buffer: ArrayBuffer } & Omit<MeshBuffers, 'min' | 'max' | 'sourceInVoxels' | 'sourceFormat' | 'decimated' | 'outward'> {
   const buffer = new ArrayBuffer(meshByteLength(vertices, triangles, opts.normals));
   const view = new DataView(buffer);
   writeMagic(view, MAGIC.mesh);
@@ -145,7 +162,7 @@ export function allocMesh(
     view.setFloat32(16 + 4 * i, opts.min[i]!, true);
     view.setFloat32(28 + 4 * i, opts.max[i]!, true);
   }
-  view.setUint32(40, (opts.normals ? 1 : 0) | (opts.sourceInVoxels ? 2 : 0) | (opts.decimated ? 4 : 0), true);
+  view.setUint32(40, (opts.normals ? 1 : 0) | (opts.sourceInVoxels ? 2 : 0) | (opts.decimated ? 4 : 0) | (opts.outward ? 8 : 0), true);
   view.setUint32(44, Math.max(0, MESH_SOURCE_FORMATS.indexOf(opts.sourceFormat)), true);
   let o = MESH_HEADER;
   const positions = new Float32Array(buffer, o, 3 * vertices);
@@ -177,7 +194,7 @@ export function readMesh(buf: ArrayBuffer): MeshBuffers {
   let maxIndex = 0;
   for (let i = 0; i < indices.length; i++) if (indices[i]! > maxIndex) maxIndex = indices[i]!;
   if (triangles > 0 && maxIndex >= vertices) throw new LayoutError(m, o, `triangle index ${maxIndex} ≥ vertex count ${vertices}`);
-  return { positions, normals, indices, min, max, sourceInVoxels: (flags & 2) !== 0, sourceFormat: MESH_SOURCE_FORMATS[fmt] ?? '', decimated: (flags & 4) !== 0 };
+  return { positions, normals, indices, min, max, sourceInVoxels: (flags & 2) !== 0, sourceFormat: MESH_SOURCE_FORMATS[fmt] ?? '', decimated: (flags & 4) !== 0, outward: (flags & 8) !== 0 };
 }
 
 /** Vertex and triangle counts from the header alone (no validation of the rest). */

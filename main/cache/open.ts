@@ -1,6 +1,6 @@
 /**
- * Opening a cache folder: `cache.sqlite` (+ its WAL files), `blobs/`, and `cache.open`, the marker
- * of a writer session.
+ * Opening a cache folder: `cache.sqlite` (+ its WAL files), `blobs/`, `prepared/` (mesh previews,
+ * prepared-store.ts), and `cache.open`, the marker of a writer session.
  *
  * Settings applied on every open, and why:
  * - journal_mode=WAL: readers (the UI) never block the writer (sync) and vice versa; a killed writer
@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { BlobStore, processAlive } from './blob-store';
 import { BackgroundCheckpointer } from './checkpointer';
 import { CacheError, cacheErrorFrom } from './errors';
+import { PREPARED_DIR, PreparedStore } from './prepared-store';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index';
 
 export const DB_FILE = 'cache.sqlite';
@@ -80,6 +81,7 @@ export function quickCheck(db: Database.Database, full = false): string[] {
 
 export class CacheDb {
   readonly blobs: BlobStore;
+  readonly prepared: PreparedStore;
   #closed = false;
   readonly #statements = new Map<string, Database.Statement>();
 
@@ -90,6 +92,7 @@ export class CacheDb {
     readonly report: OpenReport,
   ) {
     this.blobs = new BlobStore(join(dir, BLOB_DIR));
+    this.prepared = new PreparedStore(join(dir, PREPARED_DIR));
   }
 
   /**
@@ -275,6 +278,7 @@ function openWriter(dir: string, opts: OpenOptions): CacheDb {
     };
     const cache = new CacheDb(dir, db, false, report);
     cache.blobs.sweepTemps();
+    cache.prepared.sweepTemps();
     openWriters.add(dir);
     return cache;
   } catch (err) {

@@ -10,11 +10,16 @@
  *    kv value held in a blob file must have that file.
  * 4. Every blob file: its bytes must hash to its name. Unreferenced blobs and leftover temp files are
  *    noted (wasted space, not damage).
+ * 5. Every prepared mesh preview (prepared-store.ts): it must decode (lengths, indices, bounds), its
+ *    CRC-32 must match, and its header must name the source and budget its file name does. A damaged
+ *    one is reported (the body view would ignore it and make it again); one whose source no row
+ *    references any more is noted.
  * Cost: one sequential read of the database and of every blob; for a hemibrain-sized synapse cache
  * (tens of millions of rows) expect minutes.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { decodePreparedMesh } from '../formats/prepared-mesh';
 import { sha256 } from './blob-store';
 import { RowHasher } from './checksum';
 import { cacheErrorFrom } from './errors';
@@ -23,7 +28,7 @@ import { TABLE_LIST, type TableSpec } from './tables';
 import { u64FromDb } from './u64';
 
 export interface Problem {
-  /** Table name, "database" or "blobs". */
+  /** Table name, "database", "blobs" or "prepared". */
   where: string;
   /** The damaged row's key (column=value, ids as decimal) or the blob's file. */
   what: string;
@@ -35,6 +40,8 @@ export interface VerifyReport {
   ok: boolean;
   rowsChecked: number;
   blobsChecked: number;
+  /** prepared mesh previews checked */
+  preparedChecked: number;
   problems: Problem[];
   /** Not damage: unreferenced blobs, leftover temp files, an unclean last session. */
   notes: string[];
@@ -122,6 +129,39 @@ function checkBlobs(cache: CacheDb, problems: Problem[], notes: string[]): numbe
   return n;
 }
 
+function checkPrepared(cache: CacheDb, problems: Problem[], notes: string[]): number {
+  let n = 0;
+  let unreferenced = 0;
+  const referenced = cache.db.prepare('SELECT 1 FROM kv_entries WHERE hash = ? LIMIT 1');
+  for (const file of cache.prepared.list()) {
+    n++;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file.path);
+    } catch (err) {
+      problems.push({ where: 'prepared', what: file.path, reason: `unreadable: ${(err as Error).message}` });
+      continue;
+    }
+    try {
+      decodePreparedMesh(bytes, { hash: file.source, maxTriangles: file.maxTriangles, algorithm: file.algorithm });
+    } catch (err) {
+      problems.push({ where: 'prepared', what: file.path, reason: `${(err as Error).message} (the body view ignores it and prepares the mesh again)` });
+      continue;
+    }
+    let isRef = false;
+    try {
+      isRef = referenced.get(Buffer.from(file.source)) !== undefined;
+    } catch {
+      isRef = true; // the table is unreadable: already reported there
+    }
+    if (!isRef) unreferenced++;
+  }
+  if (unreferenced) notes.push(`${unreferenced} prepared mesh preview(s) belong to meshes no longer cached (wasted space, not damage)`);
+  const temps = cache.prepared.leftoverTemps();
+  if (temps.length) notes.push(`${temps.length} leftover temp file(s) in ${cache.prepared.tmpDir} (an interrupted write; removed by the next sync)`);
+  return n;
+}
+
 /** Verifies the cache in `dir` (read-only). Throws only when the database cannot be opened at all. */
 export function verifyCache(dir: string): VerifyReport {
   const problems: Problem[] = [];
@@ -147,7 +187,8 @@ export function verifyCache(dir: string): VerifyReport {
     let rows = 0;
     for (const spec of TABLE_LIST) rows += checkTable(cache, spec, problems);
     const blobs = checkBlobs(cache, problems, notes);
-    return { dir, ok: problems.length === 0, rowsChecked: rows, blobsChecked: blobs, problems, notes };
+    const prepared = checkPrepared(cache, problems, notes);
+    return { dir, ok: problems.length === 0, rowsChecked: rows, blobsChecked: blobs, preparedChecked: prepared, problems, notes };
   } finally {
     cache.close();
   }

@@ -1,5 +1,5 @@
 /**
- * `dvid-desk verify [--cache DIR] [--json]`: checks every row and blob of every cache under the root
+ * `dvid-desk verify [--cache DIR] [--json]`: checks every row, blob and prepared mesh of every cache under the root
  * (or the one cache DIR names) and reports what is damaged. Read-only: deletes and repairs nothing.
  * Exit status 0 when everything is sound, 1 when something is damaged or unreadable.
  */
@@ -14,7 +14,7 @@ export interface VerifyOptions {
 }
 
 export function formatReport(r: VerifyReport): string {
-  const lines = [`${r.dir}: ${r.ok ? 'OK' : 'DAMAGED'} (${count(r.rowsChecked)} rows, ${count(r.blobsChecked)} blobs checked)`];
+  const lines = [`${r.dir}: ${r.ok ? 'OK' : 'DAMAGED'} (${count(r.rowsChecked)} rows, ${count(r.blobsChecked)} blobs${r.preparedChecked ? `, ${count(r.preparedChecked)} prepared meshes` : ''} checked)`];
   for (const p of r.problems) lines.push(`  damaged: ${p.where}: ${p.what}: ${p.reason}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
   if (!r.ok) {
@@ -38,7 +38,7 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
     try {
       r = verifyCache(dir);
     } catch (err) {
-      r = { dir, ok: false, rowsChecked: 0, blobsChecked: 0, problems: [{ where: 'database', what: dir, reason: (err as Error).message }], notes: [] };
+      r = { dir, ok: false, rowsChecked: 0, blobsChecked: 0, preparedChecked: 0, problems: [{ where: 'database', what: dir, reason: (err as Error).message }], notes: [] };
     }
     if (!r.ok) bad++;
     reports.push(r);

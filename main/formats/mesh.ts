@@ -12,6 +12,7 @@ export interface Mesh {
 }
 
 export type MeshFormat = 'ngmesh' | 'obj' | 'ply' | 'draco';
+export const MESH_FORMAT_NAMES: readonly string[] = ['ngmesh', 'draco', 'obj', 'ply'];
 
 /**
  * Axis-aligned bounds of the vertices. An empty mesh gives min = +Infinity and max = −Infinity on
@@ -31,6 +32,21 @@ export function meshBounds(mesh: Mesh): { min: [number, number, number]; max: [n
     if (z > z1) z1 = z;
   }
   return { min: [x0, y0, z0], max: [x1, y1, z1] };
+}
+
+/** Bytes a triangle takes, for estimating the triangles of a file that is not decoded (Draco ≈ 1 B at FlyEM's quantization; text formats ≈ 40 B). */
+const BYTES_PER_TRIANGLE: Record<string, number> = { draco: 1, obj: 40, ply: 40 };
+
+/**
+ * Triangles of a mesh file without decoding it: exact for ngmesh (from the vertex count in its first
+ * 4 bytes and its length), else an estimate from the size.
+ */
+export function meshTriangleCount(format: string, size: number, ngmeshVertexCount: number | null): { triangles: number; estimated: boolean } {
+  if (format === 'ngmesh' && ngmeshVertexCount !== null) {
+    const t = (size - 4 - 12 * ngmeshVertexCount) / 12;
+    if (Number.isInteger(t) && t >= 0) return { triangles: t, estimated: false };
+  }
+  return { triangles: Math.ceil(size / (BYTES_PER_TRIANGLE[format] ?? 12)), estimated: true };
 }
 
 const DRACO_MAGIC = [0x44, 0x52, 0x41, 0x43, 0x4f]; // "DRACO"

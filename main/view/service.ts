@@ -5,9 +5,15 @@
  *
  * The calling thread only looks things up in SQLite (through DeriveService.read, so it shares the
  * active node and the connection with the search); decoding and preparation run in the worker pool
- * (main/workers/tasks: prepareMesh, prepareSkeleton, renderSlice), whose results are transferred back
- * and returned as they are. Prepared meshes and skeletons are kept in a byte-bounded LRU keyed by the
- * file's sha256, so reopening a body (or showing it among many) costs a lookup.
+ * (main/workers/tasks: prepareMesh, preparePreview, prepareSkeleton, renderSlice), whose results are
+ * transferred back and returned as they are. Prepared meshes and skeletons are kept in a byte-bounded
+ * LRU keyed by the file's sha256, so reopening a body (or showing it among many) costs a lookup.
+ *
+ * Mesh previews (bodyMesh with maxTriangles, what the 3D view draws first for a big body) are kept in
+ * the cache too (cache/prepared-store.ts): the sync makes them for big body meshes, and a first
+ * request that finds none makes it in the pool and stores it. Serving a stored one reads about a
+ * megabyte and scales it to voxels on this thread (≈ 2 ms, mesh-units.ts), no worker involved, so a
+ * body opened for the first time after a sync is on screen as fast as one opened before.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { BodyGeometry, BodyName, SliceInfo, SliceRequest } from '../../preload/api';
@@ -17,7 +23,12 @@ import { parseU64, u64ToDb } from '../cache/u64';
 import type { DeriveService } from '../derive/service';
 import { NotFoundError } from '../derive/queries';
 import { defaultPoolSize, WorkerPool } from '../workers/pool';
+import { decodePreparedMesh } from '../formats/prepared-mesh';
+import { meshTriangleCount } from '../formats/mesh';
+import type { PreparedKey, PreparedStore } from '../cache/prepared-store';
+import { previewToMeshBuffer } from '../workers/tasks/mesh-units';
 import { prepareMeshTask } from '../workers/tasks/prepare-mesh';
+import { PREVIEW_ALGORITHM, preparePreviewTask } from '../workers/tasks/prepare-preview';
 import { prepareSkeletonTask } from '../workers/tasks/prepare-skeleton';
 import { renderSliceTask } from '../workers/tasks/render-slice';
 import { ByteLru } from './lru';
@@ -39,8 +50,10 @@ interface Prep {
   what: string;
 }
 
-/** Bytes a triangle takes, for estimating the triangles of a file that is not read (Draco ≈ 1 B at FlyEM's quantization; text formats ≈ 40 B). */
-const BYTES_PER_TRIANGLE: Record<string, number> = { draco: 1, obj: 40, ply: 40 };
+type PreviewLookup =
+  | { kind: 'hit'; key: string }
+  | { kind: 'stored'; key: string; frame: VoxelFrame; buffer: ArrayBuffer }
+  | { kind: 'make'; key: string; frame: VoxelFrame; bytes: Uint8Array; what: string; store: PreparedStore; pkey: PreparedKey };
 
 export class ViewService {
   readonly #derive: DeriveService;
@@ -66,10 +79,10 @@ export class ViewService {
     return { key, bytes: bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null, frame, what };
   }
 
-  async #run(p: Prep, task: 'mesh' | 'skeleton', maxTriangles?: number): Promise<ArrayBuffer> {
+  async #run(p: Prep, task: 'mesh' | 'skeleton'): Promise<ArrayBuffer> {
     const hit = this.#prepared.get(p.key);
     if (hit) return hit;
-    const args = { bytes: p.bytes!, voxelSize: p.frame.voxelSize, extent: p.frame.extent, units: 'auto' as const, what: p.what, maxTriangles };
+    const args = { bytes: p.bytes!, voxelSize: p.frame.voxelSize, extent: p.frame.extent, units: 'auto' as const, what: p.what };
     const { buffer } = task === 'mesh' ? await this.#workers.run(prepareMeshTask, args) : await this.#workers.run(prepareSkeletonTask, args);
     this.#prepared.set(p.key, buffer);
     return buffer;
@@ -77,14 +90,60 @@ export class ViewService {
 
   async bodyMesh(args: { bodyId: string; maxTriangles?: number }): Promise<ArrayBuffer> {
     const id = parseU64(args.bodyId);
-    const lod = args.maxTriangles === undefined ? 'mesh' : `mesh<=${args.maxTriangles}`;
+    if (args.maxTriangles !== undefined) return this.#preview(id, args.maxTriangles);
     const p = await this.#derive.read((cache, ctx) => {
       const db = cache.db.db;
       const ref = meshEntry(db, ctx.config, id);
       if (!ref) throw new NotFoundError(`body ${id} has no mesh in the cache at this node`);
-      return this.#prep(cache, ctx.config.nodeId, voxelFrame(db, ctx.config), lod, ref, ref.hash, `${ref.instance}/${ref.key}`);
+      return this.#prep(cache, ctx.config.nodeId, voxelFrame(db, ctx.config), 'mesh', ref, ref.hash, `${ref.instance}/${ref.key}`);
     });
-    return this.#run(p, 'mesh', args.maxTriangles);
+    return this.#run(p, 'mesh');
+  }
+
+  /** A preview of at most about `maxTriangles`: from memory, else from the cache's prepared file, else made (and stored). */
+  async #preview(id: bigint, maxTriangles: number): Promise<ArrayBuffer> {
+    const found = await this.#derive.read((cache, ctx): PreviewLookup => {
+      const db = cache.db.db;
+      const ref = meshEntry(db, ctx.config, id);
+      if (!ref) throw new NotFoundError(`body ${id} has no mesh in the cache at this node`);
+      const frame = voxelFrame(db, ctx.config);
+      const key = `preview<=${maxTriangles}:${ref.hash.toString('hex')}:${frame.voxelSize.join(',')}:${JSON.stringify(frame.extent)}`;
+      if (this.#prepared.get(key)) return { kind: 'hit', key };
+      const pkey: PreparedKey = { source: ref.hash, maxTriangles, algorithm: PREVIEW_ALGORITHM };
+      const stored = cache.db.prepared.read(pkey);
+      if (stored) return { kind: 'stored', key, frame, buffer: previewToMeshBuffer(stored, { ...frame, units: 'auto' }) };
+      const v = valueOf(cache, ctx.config.nodeId, ref);
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      return { kind: 'make', key, frame, bytes, what: `${ref.instance}/${ref.key}`, store: cache.db.prepared, pkey };
+    });
+    const hit = this.#prepared.get(found.key);
+    if (hit) return hit;
+    if (found.kind === 'stored') {
+      this.#prepared.set(found.key, found.buffer);
+      return found.buffer;
+    }
+    if (found.kind === 'hit') return this.bodyMesh({ bodyId: id.toString(), maxTriangles }); // evicted meanwhile: look again
+    const { pkey, store } = found;
+    const { buffer } = await this.#workers.run(preparePreviewTask, { bytes: found.bytes, hash: pkey.source, maxTriangles, what: found.what });
+    if (!buffer) {
+      // Small enough to draw whole: the full mesh answers for the preview too.
+      const whole = await this.bodyMesh({ bodyId: id.toString() });
+      this.#prepared.set(found.key, whole);
+      return whole;
+    }
+    const bytes = new Uint8Array(buffer);
+    const out = previewToMeshBuffer(decodePreparedMesh(bytes), { ...found.frame, units: 'auto' });
+    this.#prepared.set(found.key, out);
+    // Kept for every later open, after this answer is on its way; a cache that cannot be written
+    // (read-only folder, full disk) only costs the next open the same work again.
+    setImmediate(() => {
+      try {
+        store.write(pkey, bytes);
+      } catch {
+        // see above
+      }
+    });
+    return out;
   }
 
   async bodySkeleton(args: { bodyId: string }): Promise<ArrayBuffer> {
@@ -181,15 +240,8 @@ export class ViewService {
 
 /** Triangles of a cached mesh without reading it: exact for ngmesh (its vertex count and size), else an estimate from the size. */
 function trianglesOf(cache: Cache, nodeId: number, ref: KvRef): { triangles: number; estimated: boolean } {
-  if (ref.format === 'ngmesh') {
-    const head = headBytes(cache, nodeId, ref, 4);
-    if (head && head.length === 4) {
-      const v = head.readUInt32LE(0);
-      const t = (ref.size - 4 - 12 * v) / 12;
-      if (Number.isInteger(t) && t >= 0) return { triangles: t, estimated: false };
-    }
-  }
-  return { triangles: Math.ceil(ref.size / (BYTES_PER_TRIANGLE[ref.format] ?? 12)), estimated: true };
+  const head = ref.format === 'ngmesh' ? headBytes(cache, nodeId, ref, 4) : null;
+  return meshTriangleCount(ref.format, ref.size, head && head.length === 4 ? head.readUInt32LE(0) : null);
 }
 
 /** The first `n` bytes of a value: from the row, or from its blob file without reading the rest. */

@@ -13,10 +13,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoServer } from '../../main/demo/index';
 import { parseInstanceArg } from '../../main/sync/scope';
-import { BACKGROUND_RGB, bodyColor, SCENE_BACKGROUND, type Rgb } from '../../renderer/src/viewer/colors';
+import { BACKGROUND_RGB, bodyColor, type Rgb } from '../../renderer/src/viewer/colors';
 import { startBuiltApp, type RunningApp } from '../support/built-app';
 import { launchChromium, noChromium, RESULTS_DIR, unnamedControls, watchPage } from '../support/chromium';
 import { json } from '../support/demo';
+import { read3d as readCanvas3d } from '../support/read3d';
 import { runSync, startDemo, tempRoot } from '../support/sync-harness';
 
 /** Half-open z range of the segmentation that is synced; the rest of the volume stays uncached. */
@@ -116,46 +117,7 @@ describe.skipIf(noChromium)('body view and slice viewer in Chromium (small demo,
     };
   }
 
-  /** The 3D canvas read back: covered fraction (not background), covered box, mean colour of covered pixels. */
-  async function read3d(): Promise<{ fraction: number; spanX: number; spanY: number; mean: Rgb; mask: string }> {
-    const bg = SCENE_BACKGROUND;
-    return page.getByRole('img', { name: '3D view' }).evaluate((el, bgHex) => {
-      const c = el as HTMLCanvasElement;
-      const off = document.createElement('canvas');
-      off.width = c.width;
-      off.height = c.height;
-      const g = off.getContext('2d')!;
-      g.drawImage(c, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      const bgr = parseInt(bgHex.slice(1, 3), 16), bgg = parseInt(bgHex.slice(3, 5), 16), bgb = parseInt(bgHex.slice(5, 7), 16);
-      let n = 0, x0 = c.width, x1 = -1, y0 = c.height, y1 = -1;
-      const sum = [0, 0, 0];
-      // A coarse occupancy mask (16×16 cells) to compare two renderings by shape.
-      const cells = new Uint8Array(256);
-      for (let y = 0; y < c.height; y++) {
-        for (let x = 0; x < c.width; x++) {
-          const i = 4 * (y * c.width + x);
-          if (Math.abs(d[i]! - bgr) + Math.abs(d[i + 1]! - bgg) + Math.abs(d[i + 2]! - bgb) <= 12) continue;
-          n++;
-          sum[0] += d[i]!;
-          sum[1] += d[i + 1]!;
-          sum[2] += d[i + 2]!;
-          x0 = Math.min(x0, x);
-          x1 = Math.max(x1, x);
-          y0 = Math.min(y0, y);
-          y1 = Math.max(y1, y);
-          cells[Math.floor((16 * y) / c.height) * 16 + Math.floor((16 * x) / c.width)] = 1;
-        }
-      }
-      return {
-        fraction: n / (c.width * c.height),
-        spanX: n ? (x1 - x0 + 1) / c.width : 0,
-        spanY: n ? (y1 - y0 + 1) / c.height : 0,
-        mean: (n ? sum.map((s) => s / n) : [0, 0, 0]) as unknown as Rgb,
-        mask: Array.from(cells).join(''),
-      };
-    }, bg);
-  }
+  const read3d = () => readCanvas3d(page);
 
   async function showSynapses(on: boolean): Promise<void> {
     const box = page.getByRole('checkbox', { name: 'Synapses' });

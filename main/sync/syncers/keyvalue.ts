@@ -3,7 +3,8 @@
  * Large values are written to the blob store before the transaction that records them (blob writes
  * are atomic; a crash in between leaves an unreferenced blob, never a row without its blob). Body
  * annotation values also get their parsed row; skeletons their NeuTu mutation id; meshes their sniffed
- * format. Values that do not parse are kept raw (the server holds them that way), not failed.
+ * format. Values that do not parse are kept raw (the server holds them that way), not failed. Big
+ * body meshes also get their preview prepared in the worker pool (mesh-previews.ts).
  * Resumes by data: keys stored by this job (any job on a locked node) are skipped.
  */
 import { parseBodyAnnotation, type ParsedAnnotation } from '../../cache/body-annotation-store';
@@ -14,6 +15,7 @@ import type { SyncEnv } from '../env';
 import type { ItemContext, ItemOutcome, Syncer } from '../item';
 import type { ItemSpec, KvRole } from '../plan';
 import { bodyOfKey } from '../planner';
+import { MeshPreviews } from './mesh-previews';
 
 type Spec = Extract<ItemSpec, { kind: 'kv' }>;
 
@@ -87,23 +89,30 @@ export class KeyvalueSyncer implements Syncer {
         { doneItems, bytes, done: final },
       );
     };
-    if (todo.length) {
-      const kv = env.client.keyvalue(env.node, env.name(instanceId));
-      try {
-        for await (const rec of kv.getMany(todo, { signal: ctx.signal })) {
-          const value = rec.value ?? new Uint8Array(0);
-          bytes += value.length + rec.key.length + 8;
-          ctx.received(value.length + rec.key.length + 8);
-          pending.push({ key: rec.key, value: ctx.cache.kv.prepare(value), ...describeValue(spec.role, rec.key, value) });
-          pendingBytes += value.length;
-          if (pending.length >= COMMIT_KEYS || pendingBytes >= COMMIT_BYTES) commit(false);
+    const previews = spec.role === 'meshes' ? new MeshPreviews(env.pool, ctx.cache.db.prepared, ctx.signal) : null;
+    try {
+      if (todo.length) {
+        const kv = env.client.keyvalue(env.node, env.name(instanceId));
+        try {
+          for await (const rec of kv.getMany(todo, { signal: ctx.signal })) {
+            const value = rec.value ?? new Uint8Array(0);
+            bytes += value.length + rec.key.length + 8;
+            ctx.received(value.length + rec.key.length + 8);
+            const ready: Ready = { key: rec.key, value: ctx.cache.kv.prepare(value), ...describeValue(spec.role, rec.key, value) };
+            pending.push(ready);
+            pendingBytes += value.length;
+            if (pending.length >= COMMIT_KEYS || pendingBytes >= COMMIT_BYTES) commit(false);
+            if (previews && ready.body !== null) await previews.add(value, ready.value.hash, ready.format, `${env.name(instanceId)}/${rec.key}`);
+          }
+        } catch (err) {
+          if (!ctx.signal.aborted && pending.length) commit(false);
+          throw err;
         }
-      } catch (err) {
-        if (!ctx.signal.aborted && pending.length) commit(false);
-        throw err;
       }
+      commit(true);
+    } finally {
+      await previews?.drain();
     }
-    commit(true);
     return 'done';
   }
 }

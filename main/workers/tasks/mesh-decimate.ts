@@ -2,7 +2,7 @@
  * Vertex-clustering decimation (Rossignac–Borrel): vertices are snapped to a uniform grid, each
  * occupied cell becomes one vertex at the mean of its members, and triangles whose corners fall into
  * fewer than three cells disappear. One linear pass per attempt, no priority queue, so a 400 k
- * triangle body mesh becomes a 60 k preview in tens of milliseconds; the shape is kept to about one
+ * triangle body mesh becomes a 30 k preview in tens of milliseconds; the shape is kept to about one
  * cell (the result is a preview drawn first, then replaced by the full mesh, not a final LOD).
  *
  * The cell starts at the size that would leave about `maxTriangles` on a closed surface of the mesh's

@@ -3,12 +3,10 @@
  * and concurrent requests for the same thing share one call, so the 3D view, the slice centring and
  * a revisit all reuse a buffer. A body without the thing (the API's not-found) resolves to null.
  */
+import { PREVIEW_TRIANGLES } from '../../../preload/binary';
 import { api, ApiError } from '../api';
 
 export type Kind = 'mesh' | 'meshPreview' | 'skeleton' | 'synapses' | 'roi';
-
-/** Triangles of a mesh preview (bodyMesh's maxTriangles), drawn before the full mesh of a big body. */
-export const PREVIEW_TRIANGLES = 60_000;
 
 const MAX_BYTES = 384 * 1024 * 1024;
 const kept = new Map<string, ArrayBuffer | null>();

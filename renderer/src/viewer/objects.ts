@@ -35,6 +35,7 @@ export function threeColor(c: Rgb): Color {
 function meshGeometry(m: MeshBuffers): BufferGeometry {
   const g = new BufferGeometry();
   g.setAttribute('position', new BufferAttribute(m.positions, 3));
+  // Normals stay int8 × 4 as they arrive (normalized in the shader): a quarter of float32's upload.
   if (m.normals) g.setAttribute('normal', new InterleavedBufferAttribute(new InterleavedBuffer(m.normals, 4), 3, 0, true));
   g.setIndex(new BufferAttribute(m.indices, 1));
   // Bounds come with the buffer: no pass over the vertices here.
@@ -52,9 +53,11 @@ export interface BuiltMesh {
 
 export function bodyMeshObject(buf: ArrayBuffer, color: Rgb): BuiltMesh {
   const m = readMesh(buf);
-  const mat = new MeshPhongMaterial({ color: threeColor(color), shininess: 28, specular: 0x222222, side: FrontSide });
-  // Meshes of some tools wind their triangles inward; drawing both sides costs little and hides nothing.
-  mat.side = DoubleSide;
+  // A closed mesh wound outward shows all of itself with front faces only, at half the rasterizing
+  // (main checks the winding, and turns an inward-wound mesh). Other meshes (openings, mixed
+  // winding) are drawn from both sides, which hides nothing.
+  const side = m.outward ? FrontSide : DoubleSide;
+  const mat = new MeshPhongMaterial({ color: threeColor(color), shininess: 28, specular: 0x222222, side });
   const object = new Mesh(meshGeometry(m), mat);
   return { object, triangles: m.indices.length / 3, vertices: m.positions.length / 3 };
 }

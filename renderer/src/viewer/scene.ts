@@ -83,13 +83,18 @@ export class BodyScene {
     return [...this.#layers.keys()];
   }
 
-  /** Adds (or replaces) a layer; null removes it. Replaced objects are disposed. */
+  /**
+   * Adds (or replaces) a layer; null removes it. Removed objects are disposed; a replaced one only
+   * after its successor has been drawn, so a program both use (a preview and its full mesh) stays
+   * compiled instead of being freed and built again.
+   */
   set(key: string, object: Object3D | null): void {
     const old = this.#layers.get(key);
     if (old) {
       this.scene.remove(old);
-      disposeObject(old);
       this.#layers.delete(key);
+      if (object) this.afterNextFrame(() => disposeObject(old));
+      else disposeObject(old);
     }
     if (object) {
       this.#layers.set(key, object);
@@ -117,8 +122,12 @@ export class BodyScene {
     return box;
   }
 
-  /** Frames everything shown: looking along +z, y down, the whole bounding sphere in view. */
-  resetView(): void {
+  /**
+   * Frames everything shown: looking along +z, y down, the whole bounding sphere in view. Returns
+   * false when nothing with an extent is shown (an empty synapse layer, say): the view then frames a
+   * default box around the origin, which says nothing about where the body is.
+   */
+  resetView(): boolean {
     const box = this.bounds();
     const sphere = box.isEmpty() ? new Sphere(new Vector3(), 100) : box.getBoundingSphere(new Sphere());
     const r = Math.max(sphere.radius, 1);
@@ -134,6 +143,7 @@ export class BodyScene {
     this.#fitClipping();
     this.userMoved = false;
     this.requestRender();
+    return !box.isEmpty();
   }
 
   #sceneRadius = 100;

@@ -8,6 +8,7 @@ import { DB_FILE } from '../../../../main/cache/open';
 import { storedRowChecksum } from '../../../../main/cache/row-writer';
 import { TABLE_LIST, TABLES } from '../../../../main/cache/tables';
 import { verifyCache } from '../../../../main/cache/verify';
+import { encodePreparedMesh } from '../../../../main/formats/prepared-mesh';
 import { openTemp, seedData, seedRepo } from '../../../support/cache-fixture';
 
 const cleanups: Array<() => void> = [];
@@ -104,6 +105,60 @@ describe('verify', () => {
     r = verifyCache(dir);
     expect(r.ok).toBe(false);
     expect(r.problems.some((p) => p.where === 'kv_entries' && /blob file .* is missing/.test(p.reason))).toBe(true);
+  });
+});
+
+/** A preview file for `source` (a tetrahedron: small, but a valid DDPM). */
+function previewBytes(source: Uint8Array): Uint8Array {
+  return encodePreparedMesh({
+    algorithm: 1,
+    maxTriangles: 60_000,
+    outward: false,
+    turned: false,
+    source: { format: 'ngmesh', vertices: 1000, triangles: 2000, min: [0, 0, 0], max: [9, 9, 9], hash: source },
+    positions: Float32Array.from([0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9]),
+    normals: new Int8Array(16),
+    indices: Uint32Array.from([0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3]),
+  });
+}
+
+describe('verify: prepared mesh previews', () => {
+  it('checks every prepared file: a sound one passes, a flipped byte is named with its path, an orphan is a note', () => {
+    const dir = seeded();
+    const cache = Cache.open(dir);
+    const hash = cache.db.db.prepare('SELECT hash FROM kv_entries LIMIT 1').pluck().get() as Buffer;
+    const key = { source: hash, maxTriangles: 60_000, algorithm: 1 };
+    cache.db.prepared.write(key, previewBytes(hash));
+    const orphan = createHash('sha256').update('a mesh no row has').digest();
+    cache.db.prepared.write({ ...key, source: orphan }, previewBytes(orphan));
+    const path = cache.db.prepared.pathOf(key);
+    cache.close();
+
+    let r = verifyCache(dir);
+    expect(r.problems).toEqual([]);
+    expect(r.preparedChecked).toBe(2);
+    expect(r.notes.join('\n')).toMatch(/1 prepared mesh preview\(s\) belong to meshes no longer cached/);
+
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 20]! ^= 0x01;
+    writeFileSync(path, bytes);
+    const before = snapshot(dir);
+    r = verifyCache(dir);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([{ where: 'prepared', what: path, reason: expect.stringMatching(/CRC-32/) }]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('reports a file whose header names another source than its file name', () => {
+    const dir = seeded();
+    const cache = Cache.open(dir);
+    const hash = cache.db.db.prepare('SELECT hash FROM kv_entries LIMIT 1').pluck().get() as Buffer;
+    const other = createHash('sha256').update('another mesh').digest();
+    const path = cache.db.prepared.pathOf({ source: hash, maxTriangles: 60_000, algorithm: 1 });
+    cache.db.prepared.write({ source: hash, maxTriangles: 60_000, algorithm: 1 }, previewBytes(other));
+    cache.close();
+    const r = verifyCache(dir);
+    expect(r.problems).toEqual([{ where: 'prepared', what: path, reason: expect.stringMatching(/made from source/) }]);
   });
 });
 
