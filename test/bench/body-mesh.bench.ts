@@ -173,7 +173,7 @@ export async function run(): Promise<void> {
     const syncMs = performance.now() - syncStart;
     if (sync.outcome?.state !== 'done') throw new Error(`sync ended ${sync.outcome?.state}`);
     const tri = (meshBytes - 4 - 12 * 456 * 455) / 12;
-    console.log(`mesh: ngmesh of ${(meshBytes / 1e6).toFixed(2)} MB (${(456 * 455).toLocaleString('en-US')} vertices, ${tri.toLocaleString('en-US')} triangles), Chromium headless, SwiftShader WebGL`);
+    console.log(`mesh: ngmesh of ${(meshBytes / 1e6).toFixed(2)} MB (${(456 * 455).toLocaleString('en-US')} vertices, ${tri.toLocaleString('en-US')} triangles), Chromium headless, SwiftShader WebGL (software: the view draws without MSAA there, renderer/src/viewer/scene.ts softwareRendered)`);
 
     const previews = preparedFiles(root);
     console.log(`previews prepared by the sync: ${previews.length} (the sync took ${syncMs.toFixed(0)} ms)`);

@@ -160,6 +160,14 @@ describe.skipIf(noChromium)('body view and slice viewer in Chromium (small demo,
     expect((await drawn3d(b)).meshes).toBe(1);
     const rb = await read3d();
     await page.screenshot({ path: join(RESULTS_DIR, `e2e-body-3d-reset-${b}.png`) });
+    // Multisampling only where a GPU draws (headless Chromium here draws with SwiftShader, in software).
+    const gl = await page.evaluate(() => {
+      const probe = document.createElement('canvas').getContext('webgl2')!;
+      const info = probe.getExtension('WEBGL_debug_renderer_info')!;
+      const view = (document.querySelector('canvas.gl') as HTMLCanvasElement).getContext('webgl2')!;
+      return { renderer: String(probe.getParameter(info.UNMASKED_RENDERER_WEBGL)), antialias: view.getContextAttributes()!.antialias };
+    });
+    expect(gl.antialias).toBe(!/swiftshader|llvmpipe|softpipe|software/i.test(gl.renderer));
     expect(rb.fraction).toBeGreaterThan(0.03);
     expect(dist(rb.mean, bodyColor(b))).toBeLessThan(dist(rb.mean, bodyColor(a)));
     // Different shape and colour.

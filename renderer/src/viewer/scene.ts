@@ -13,6 +13,31 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { SCENE_BACKGROUND } from './colors';
 import { disposeObject } from './objects';
 
+let software: boolean | null = null;
+
+/**
+ * Whether WebGL is drawn by the CPU (SwiftShader, llvmpipe: a VM, a remote desktop, a machine without
+ * a usable GPU). There multisampling multiplies the fragment work of every frame (4× MSAA cost about
+ * 50 ms a frame on a 7.5 MB mesh), so the view draws without it: a responsive view with rougher edges
+ * beats a smooth one that lags. Asked once, of a throwaway 1×1 context.
+ */
+export function softwareRendered(): boolean {
+  if (software !== null) return software;
+  software = false;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (gl) {
+      const info = gl.getExtension('WEBGL_debug_renderer_info');
+      const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      software = /swiftshader|llvmpipe|softpipe|software/i.test(name);
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    }
+  } catch {
+    // no WebGL 2: BodyScene's own constructor reports it
+  }
+  return software;
+}
+
 export class BodyScene {
   readonly renderer: WebGLRenderer;
   readonly camera: PerspectiveCamera;
@@ -27,7 +52,7 @@ export class BodyScene {
   onRender: (() => void) | null = null;
 
   constructor(readonly canvas: HTMLCanvasElement) {
-    this.renderer = new WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true, powerPreference: 'high-performance' });
+    this.renderer = new WebGLRenderer({ canvas, antialias: !softwareRendered(), preserveDrawingBuffer: true, powerPreference: 'high-performance' });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
     this.scene.background = new Color(SCENE_BACKGROUND);
     this.camera = new PerspectiveCamera(35, 1, 1, 1e6);
