@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheErrorFrom } from './errors';
+import { fsyncDir, leftoverTemps, sweepTemps } from './temp-files';
 
 export function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
@@ -119,41 +120,11 @@ export class BlobStore {
 
   /** Temp files left by a crash mid-write (harmless; removed by the next writer's open). */
   leftoverTemps(): string[] {
-    if (!existsSync(this.tmpDir)) return [];
-    return readdirSync(this.tmpDir).map((f) => join(this.tmpDir, f));
+    return leftoverTemps(this.tmpDir);
   }
 
   /** Removes leftover temp files of processes that are gone (called by the writer on open). */
   sweepTemps(): void {
-    for (const path of this.leftoverTemps()) {
-      const pid = Number(path.split('/').pop()?.split('-')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // raced with someone else: fine
-        }
-      }
-    }
-  }
-}
-
-function fsyncDir(dir: string): void {
-  // Directories cannot be opened for fsync on Windows; there the rename is as durable as it gets.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    sweepTemps(this.tmpDir);
   }
 }

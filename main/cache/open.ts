@@ -23,7 +23,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlobStore, processAlive } from './blob-store';
+import { BlobStore } from './blob-store';
+import { processAlive } from './temp-files';
 import { BackgroundCheckpointer } from './checkpointer';
 import { CacheError, cacheErrorFrom } from './errors';
 import { PREPARED_DIR, PreparedStore } from './prepared-store';

@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePreparedMesh, type PreparedMesh } from '../formats/prepared-mesh';
-import { processAlive } from './blob-store';
 import { cacheErrorFrom } from './errors';
+import { fsyncDir, leftoverTemps, sweepTemps } from './temp-files';
 
 export const PREPARED_DIR = 'prepared';
 
@@ -131,33 +131,13 @@ export class PreparedStore {
     }
   }
 
-  /** Temp files left by a crash mid-write. */
+  /** Temp files left by a crash mid-write (harmless; removed by the next writer's open). */
   leftoverTemps(): string[] {
-    if (!existsSync(this.tmpDir)) return [];
-    return readdirSync(this.tmpDir).map((f) => join(this.tmpDir, f));
+    return leftoverTemps(this.tmpDir);
   }
 
   /** Removes leftover temp files of processes that are gone (called by the writer on open). */
   sweepTemps(): void {
-    for (const path of this.leftoverTemps()) {
-      const pid = Number(path.split(/[\\/]/).pop()?.split('-')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // raced with someone else: fine
-        }
-      }
-    }
-  }
-}
-
-function fsyncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    sweepTemps(this.tmpDir);
   }
 }
