@@ -33,34 +33,13 @@ import { startBuiltApp, type RunningApp } from '../support/built-app';
 import { launchChromium, noChromium } from '../support/chromium';
 import { http } from '../support/demo';
 import { runSync, startDemo, tempRoot } from '../support/sync-harness';
+import { uvSphere } from '../support/uv-sphere';
 
 const TARGET_MS = 300;
 
 /** A UV sphere of n×n quads with low-frequency bumps, centred on `c` (nm), radius r (nm). */
 function bumpySphere(n: number, c: [number, number, number], r: number, seed: number): Uint8Array {
-  const rows = n + 1;
-  const vertices = new Float32Array(rows * n * 3);
-  let k = 0;
-  for (let i = 0; i <= n; i++) {
-    const th = (Math.PI * i) / n;
-    for (let j = 0; j < n; j++) {
-      const ph = (2 * Math.PI * j) / n;
-      const rr = r * (1 + 0.12 * Math.sin(3 * th + seed) * Math.cos(4 * ph + seed * 1.7) + 0.05 * Math.sin(11 * ph + 7 * th));
-      vertices[k++] = c[0] + rr * Math.sin(th) * Math.cos(ph);
-      vertices[k++] = c[1] + rr * Math.sin(th) * Math.sin(ph);
-      vertices[k++] = c[2] + rr * Math.cos(th);
-    }
-  }
-  const faces = new Uint32Array(n * n * 6);
-  k = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = i * n + j, b = i * n + ((j + 1) % n), cc = (i + 1) * n + j, d = (i + 1) * n + ((j + 1) % n);
-      faces.set([a, cc, b, b, cc, d], k);
-      k += 6;
-    }
-  }
-  return encodeNgmesh({ vertices, faces });
+  return encodeNgmesh(uvSphere(n, c, (th, ph) => r * (1 + 0.12 * Math.sin(3 * th + seed) * Math.cos(4 * ph + seed * 1.7) + 0.05 * Math.sin(11 * ph + 7 * th))));
 }
 
 interface Timing {

@@ -20,33 +20,13 @@ import { launchChromium, noChromium, RESULTS_DIR, watchPage } from '../support/c
 import { http } from '../support/demo';
 import { read3d } from '../support/read3d';
 import { runSync, startDemo, tempRoot } from '../support/sync-harness';
+import { uvSphere } from '../support/uv-sphere';
 
 const N = 270; // 2·270² = 145,800 triangles: over PREVIEW_ABOVE, so drawn through a preview
 
 /** A UV sphere (nm) with low-frequency bumps, wound outward. */
 function bumpySphere(n: number, c: [number, number, number], r: number): Uint8Array {
-  const vertices = new Float32Array((n + 1) * n * 3);
-  let k = 0;
-  for (let i = 0; i <= n; i++) {
-    const th = (Math.PI * i) / n;
-    for (let j = 0; j < n; j++) {
-      const ph = (2 * Math.PI * j) / n;
-      const rr = r * (1 + 0.15 * Math.sin(3 * th) * Math.cos(4 * ph) + 0.05 * Math.sin(9 * ph + 5 * th));
-      vertices[k++] = c[0] + rr * Math.sin(th) * Math.cos(ph);
-      vertices[k++] = c[1] + rr * Math.sin(th) * Math.sin(ph);
-      vertices[k++] = c[2] + rr * Math.cos(th);
-    }
-  }
-  const faces = new Uint32Array(n * n * 6);
-  k = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = i * n + j, b = i * n + ((j + 1) % n), d = (i + 1) * n + j, e = (i + 1) * n + ((j + 1) % n);
-      faces.set([a, d, b, b, d, e], k);
-      k += 6;
-    }
-  }
-  return encodeNgmesh({ vertices, faces });
+  return encodeNgmesh(uvSphere(n, c, (th, ph) => r * (1 + 0.15 * Math.sin(3 * th) * Math.cos(4 * ph) + 0.05 * Math.sin(9 * ph + 5 * th))));
 }
 
 const dist = (a: Rgb, b: Rgb): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);

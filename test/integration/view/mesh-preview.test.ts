@@ -23,24 +23,11 @@ import { PREVIEW_ALGORITHM } from '../../../main/workers/tasks/prepare-preview';
 import { http } from '../../support/demo';
 import { whenBuilt } from '../../support/derive-ready';
 import { runSync, startDemo, tempRoot } from '../../support/sync-harness';
+import { uvSphere } from '../../support/uv-sphere';
 
-/** A UV sphere in nm (n×n quads, 2n² triangles). */
+/** A UV sphere in nm, encoded as ngmesh. */
 function sphere(n: number, c: [number, number, number], r: number): Uint8Array {
-  const vertices: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    for (let j = 0; j < n; j++) {
-      const th = (Math.PI * i) / n, ph = (2 * Math.PI * j) / n;
-      vertices.push(c[0] + r * Math.sin(th) * Math.cos(ph), c[1] + r * Math.sin(th) * Math.sin(ph), c[2] + r * Math.cos(th));
-    }
-  }
-  const faces: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = i * n + j, b = i * n + ((j + 1) % n), d = (i + 1) * n + j, e = (i + 1) * n + ((j + 1) % n);
-      faces.push(a, d, b, b, d, e);
-    }
-  }
-  return encodeNgmesh({ vertices: Float32Array.from(vertices), faces: Uint32Array.from(faces) });
+  return encodeNgmesh(uvSphere(n, c, r));
 }
 
 const preview = (app: DvidDeskApp, id: bigint) => whenBuilt(() => dispatch(app, 'bodyMesh', { bodyId: id.toString(), maxTriangles: PREVIEW_TRIANGLES }) as Promise<ArrayBuffer>);

@@ -1,24 +1,11 @@
 /** Vertex-clustering decimation (the body view's mesh preview): within the budget, same place and size, no degenerate triangles. */
 import { describe, expect, it } from 'vitest';
 import { decimateByClustering } from '../../../../main/workers/tasks/mesh-decimate';
+import { uvSphere } from '../../../support/uv-sphere';
 
 /** A UV sphere of radius r around c with n×n quads (2n² triangles). */
 function sphere(n: number, r: number, c: [number, number, number]): { vertices: Float32Array; faces: Uint32Array } {
-  const vertices: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    for (let j = 0; j < n; j++) {
-      const th = (Math.PI * i) / n, ph = (2 * Math.PI * j) / n;
-      vertices.push(c[0] + r * Math.sin(th) * Math.cos(ph), c[1] + r * Math.sin(th) * Math.sin(ph), c[2] + r * Math.cos(th));
-    }
-  }
-  const faces: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = i * n + j, b = i * n + ((j + 1) % n), d = (i + 1) * n + j, e = (i + 1) * n + ((j + 1) % n);
-      faces.push(a, d, b, b, d, e);
-    }
-  }
-  return { vertices: Float32Array.from(vertices), faces: Uint32Array.from(faces) };
+  return uvSphere(n, c, r);
 }
 
 describe('decimateByClustering', () => {

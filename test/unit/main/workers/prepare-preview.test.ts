@@ -15,27 +15,14 @@ import { previewToMeshBuffer } from '../../../../main/workers/tasks/mesh-units';
 import { prepareMesh } from '../../../../main/workers/tasks/prepare-mesh.handler';
 import { PREVIEW_ALGORITHM } from '../../../../main/workers/tasks/prepare-preview';
 import { preparePreview } from '../../../../main/workers/tasks/prepare-preview.handler';
+import { uvSphere } from '../../../support/uv-sphere';
 
 const C: [number, number, number] = [20_000, 24_000, 28_000];
 const R = 3000;
 
-/** A UV sphere (nm) of n×n quads, wound counter-clockwise seen from outside. */
+/** A UV sphere (nm) of n×n quads, wound counter-clockwise seen from outside, encoded as ngmesh. */
 function sphere(n: number): Uint8Array {
-  const vertices: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    for (let j = 0; j < n; j++) {
-      const th = (Math.PI * i) / n, ph = (2 * Math.PI * j) / n;
-      vertices.push(C[0] + R * Math.sin(th) * Math.cos(ph), C[1] + R * Math.sin(th) * Math.sin(ph), C[2] + R * Math.cos(th));
-    }
-  }
-  const faces: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = i * n + j, b = i * n + ((j + 1) % n), d = (i + 1) * n + j, e = (i + 1) * n + ((j + 1) % n);
-      faces.push(a, d, b, b, d, e);
-    }
-  }
-  return encodeNgmesh({ vertices: Float32Array.from(vertices), faces: Uint32Array.from(faces) });
+  return encodeNgmesh(uvSphere(n, C, R));
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
